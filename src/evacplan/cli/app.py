@@ -1,0 +1,27 @@
+"""The Typer application; each command lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from evacplan.cli.info_cmd import info_command, validate_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="evacplan",
+    help="Plan large-scale civilian evacuations with humanitarian standards built in.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("info")(info_command)
+app.command("validate")(validate_command)
+
+
+def main() -> None:
+    """Entry point of the ``evacplan`` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

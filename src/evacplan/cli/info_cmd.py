@@ -1,0 +1,72 @@
+"""``evacplan info`` and ``evacplan validate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from evacplan.build import load_problem, validate_scenario
+from evacplan.build.summary import problem_summary
+from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_label, user_errors
+from evacplan.errors import ScenarioInvalid
+
+__all__ = ["info_command", "validate_command"]
+
+
+def info_command(
+    scenario: Path | None = SCENARIO_ARG,
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild even if a cached build exists."),
+) -> None:
+    """Summarise a scenario: network, population by zone and group, safe capacity, people with no path."""
+    with user_errors():
+        with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
+            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m))
+        s = problem_summary(problem)
+    if as_json:
+        print(json.dumps(s, indent=2))
+        return
+    console.print(f"[bold]{s['name']}[/]  ({s['crs'] or 'abstract coordinates'})")
+    t = Table(title="Network", show_header=False)
+    for k, v in (("nodes", f"{s['nodes']:,}"), ("edges (directed)", f"{s['edges']:,}"),
+                 ("streets", f"{s['network_km']:,.1f} km"), ("closed edges removed", f"{s['closed_edges']:,}"),
+                 ("modes", ", ".join(s["modes"]))):
+        t.add_row(k, v)
+    console.print(t)
+    groups = list(s["by_group"])
+    t = Table(title=f"Evacuees: {s['population']:,}")
+    t.add_column("danger zone")
+    t.add_column("clear by", justify="right")
+    for g in groups:
+        t.add_column(g, justify="right")
+    t.add_column("total", justify="right")
+    t.add_column("no path to safety", justify="right")
+    for z in s["danger_zones"]:
+        t.add_row(z["name"], f"{z['deadline_min']:g} min", *[f"{z['by_group'][g]:,}" for g in groups],
+                  f"{z['population']:,}", f"{z['unreachable']:,}")
+    console.print(t)
+    t = Table(title="Safe zones")
+    t.add_column("safe zone")
+    t.add_column("capacity", justify="right")
+    t.add_column("network nodes inside", justify="right")
+    for z in s["safe_zones"]:
+        t.add_row(z["name"], "unlimited" if z["capacity"] is None else f"{z['capacity']:,.0f}", f"{z['nodes']:,}")
+    console.print(t)
+    cap = s["safe_capacity"]
+    verdict = "enough" if cap is None or cap >= s["population"] else "[red]NOT enough[/]"
+    console.print(f"Safe capacity {('unlimited' if cap is None else f'{cap:,.0f}')} for {s['population']:,} "
+                  f"evacuees: {verdict}.")
+    console.print(f"People with no path to safety: [bold]{s['unreachable']:,}[/]; "
+                  f"people too far from any street to place: {s['off_network']:,}.")
+
+
+def validate_command(scenario: Path | None = SCENARIO_ARG) -> None:
+    """Check a scenario and every layer it names; list every problem (exit code 2) or confirm it is valid."""
+    with user_errors():
+        problems = validate_scenario(scenario)
+        if problems:
+            raise ScenarioInvalid(problems)
+    err_console.print(f"[green]valid[/]: {scenario_label(scenario)}")

@@ -1,0 +1,61 @@
+"""The one error hierarchy of evacplan.
+
+Every error a user can cause derives from :class:`EvacplanError`; the command line turns these into a clear message
+and exit code 2. Each class also inherits the built-in exception it refines, so ``except ValueError`` still works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "EvacplanError",
+    "Problem",
+    "ScenarioError",
+    "ScenarioInvalid",
+    "UnsupportedFormatError",
+]
+
+
+class EvacplanError(Exception):
+    """Base class of every error evacplan raises on purpose."""
+
+
+class ScenarioError(ValueError, EvacplanError):
+    """A scenario or one of its layers cannot be used as given."""
+
+
+class UnsupportedFormatError(ScenarioError):
+    """A file's format is not one evacplan reads."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a scenario.
+
+    Parameters
+    ----------
+    file
+        The file the problem is in (the scenario file or a layer).
+    where
+        The key, feature id or column the problem concerns (``"safe_zones[2].capacity"``).
+    message
+        What is wrong, with the value found and what was expected.
+    """
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        loc = f"{self.file}: {self.where}" if self.where else self.file
+        return f"{loc}: {self.message}"
+
+
+class ScenarioInvalid(ScenarioError):
+    """A scenario has one or more problems; all of them are listed in :attr:`problems`."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the scenario:\n{lines}")

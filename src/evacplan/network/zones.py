@@ -1,0 +1,59 @@
+"""Danger and safe zones mapped onto network nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["ZoneMap"]
+
+
+@dataclass(frozen=True, eq=False)
+class ZoneMap:
+    """Which node lies in which danger or safe zone.
+
+    Attributes
+    ----------
+    danger_names
+        Danger zone names, in scenario order.
+    danger_deadline_s
+        ``clear_by`` deadline of each danger zone, seconds from the start, ``float64[z]``.
+    node_danger
+        Danger zone of each node, ``int32[n]``, ``-1`` outside every danger zone. Where danger zones overlap the one
+        with the earliest deadline wins.
+    safe_names
+        Safe zone names, in scenario order.
+    safe_capacity
+        Persons each safe zone can receive, ``float64[s]`` (``inf`` when unlimited).
+    node_safe
+        Safe zone of each node, ``int32[n]``, ``-1`` outside every safe zone. Reaching such a node is reaching safety.
+    safe_area_m2
+        Usable area of each safe zone in m2, ``float64[s]`` (``nan`` when not given).
+    safe_services
+        Service inventory per safe zone: ``{"water_l_per_day": float64[s], "water_points": ..., "latrines": ...,
+        "health_facilities": ...}`` (``nan`` where not given).
+    """
+
+    danger_names: tuple[str, ...]
+    danger_deadline_s: NDArray[np.float64]
+    node_danger: NDArray[np.int32]
+    safe_names: tuple[str, ...]
+    safe_capacity: NDArray[np.float64]
+    node_safe: NDArray[np.int32]
+    safe_area_m2: NDArray[np.float64]
+    safe_services: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    @property
+    def sinks(self) -> NDArray[np.int64]:
+        """Indices of the nodes inside a safe zone."""
+        return np.flatnonzero(self.node_safe >= 0)
+
+    def validate(self, n_nodes: int) -> None:
+        """Check the array invariants."""
+        z, s = len(self.danger_names), len(self.safe_names)
+        assert self.node_danger.shape == (n_nodes,) and self.node_safe.shape == (n_nodes,)
+        assert self.danger_deadline_s.shape == (z,) and self.safe_capacity.shape == (s,)
+        assert self.node_danger.max(initial=-1) < z and self.node_safe.max(initial=-1) < s
+        assert np.all(self.safe_capacity >= 0)
