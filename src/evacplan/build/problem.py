@@ -1,0 +1,102 @@
+"""The analysis-ready evacuation problem every later stage works on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evacplan.network.graph import Network
+from evacplan.network.zones import ZoneMap
+from evacplan.population.demand import Demand
+from evacplan.scenario.schema import ModeSpec, StandardsSpec
+
+__all__ = ["Problem"]
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A built scenario: network, zones, demand and timing as flat arrays.
+
+    Attributes
+    ----------
+    name
+        Scenario name.
+    network
+        The street network (closed areas and crossings already removed).
+    zones
+        Danger and safe zones mapped to nodes.
+    demand
+        The people to evacuate.
+    modes
+        Mode specifications, in the order of ``network.modes``.
+    departure_cdf
+        Cumulative share of people departed by time ``t * time_step_s``, ``float64[n_curves, n_steps + 1]``;
+        ``departure_cdf[c, 0]`` is the share that can leave at time 0, the last column is 1.
+    time_step_s
+        The planning time step in seconds.
+    horizon_s
+        The time horizon in seconds.
+    seed
+        Seed of every random choice made downstream.
+    reachable
+        Whether each demand row has a path to some safe zone by its mode, ``bool[k]``.
+    off_network
+        Persons farther than the snapping distance from any node (not in :attr:`demand`).
+    standards
+        Humanitarian minimums of the scenario.
+    closed_edges
+        Number of edges removed because they enter or cross a closed area or crossing.
+    """
+
+    name: str
+    network: Network
+    zones: ZoneMap
+    demand: Demand
+    modes: tuple[ModeSpec, ...]
+    departure_cdf: NDArray[np.float64]
+    time_step_s: float
+    horizon_s: float
+    seed: int = 0
+    reachable: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    off_network: int = 0
+    standards: StandardsSpec = field(default_factory=StandardsSpec)
+    closed_edges: int = 0
+
+    @property
+    def n_steps(self) -> int:
+        """Number of time steps in the horizon."""
+        return int(self.departure_cdf.shape[1] - 1)
+
+    def edge_time_s(self, mode: int, group: int) -> NDArray[np.float64]:
+        """Free travel time of every edge for people of ``group`` travelling by ``mode``, in seconds.
+
+        Walkers move at their group's walking speed (capped by the edge's walking speed); other modes at their
+        own speed, capped by the edge's.
+        """
+        net = self.network
+        if net.modes[mode] == "walk":
+            return net.free_time_s(mode, self.demand.groups[group].walk_speed_mps)
+        return net.free_time_s(mode, self.modes[mode].speed_mps)
+
+    def departures(self, row: int | NDArray[np.integer]) -> NDArray[np.float64]:
+        """Cumulative persons of demand row(s) departed by the end of each step, ``float64[..., n_steps + 1]``."""
+        d = self.demand
+        return d.count[row, None] * self.departure_cdf[d.curve[row]]
+
+    @property
+    def unreachable(self) -> int:
+        """Persons in the demand with no path to any safe zone."""
+        return int(self.demand.count[~self.reachable].sum())
+
+    def validate(self) -> None:
+        """Check every array invariant of the problem (used by tests and after loading from cache)."""
+        self.network.validate()
+        self.zones.validate(self.network.n_nodes)
+        self.demand.validate(self.network.n_nodes, len(self.network.modes), self.departure_cdf.shape[0])
+        cdf = self.departure_cdf
+        assert np.all(np.diff(cdf, axis=1) >= -1e-12), "departure_cdf not monotone"
+        assert np.allclose(cdf[:, -1], 1.0), "departure_cdf must end at 1"
+        assert self.reachable.shape == (self.demand.n_rows,), "reachable"
+        assert len(self.modes) == len(self.network.modes)
