@@ -1,5 +1,54 @@
-"""evacplan: plan large-scale civilian evacuations with humanitarian standards built in."""
+"""evacplan: plan large-scale civilian evacuations with humanitarian standards built in.
+
+The pipeline, one subpackage per stage: :mod:`evacplan.scenario` (schema, loading, validation) ->
+:mod:`evacplan.network` and :mod:`evacplan.population` (arrays) -> :mod:`evacplan.build` (the analysis-ready
+:class:`Problem`) -> :mod:`evacplan.plan` -> :mod:`evacplan.simulate` -> :mod:`evacplan.assess` ->
+:mod:`evacplan.report`. Importing the package does nothing observable; names below load on first use.
+
+Examples
+--------
+>>> import evacplan
+>>> problem = evacplan.load_problem()          # the bundled default scenario  # doctest: +SKIP
+>>> evacplan.problem_summary(problem)["nodes"]  # doctest: +SKIP
+5559
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_API = {
+    "EvacplanError": "evacplan.errors",
+    "ScenarioError": "evacplan.errors",
+    "ScenarioInvalid": "evacplan.errors",
+    "Scenario": "evacplan.scenario.schema",
+    "load_scenario": "evacplan.scenario.load",
+    "default_scenario_path": "evacplan.scenario.load",
+    "Network": "evacplan.network.graph",
+    "ZoneMap": "evacplan.network.zones",
+    "Demand": "evacplan.population.demand",
+    "Problem": "evacplan.build.problem",
+    "load_problem": "evacplan.build.builder",
+    "build_problem": "evacplan.build.builder",
+    "validate_scenario": "evacplan.build.builder",
+    "problem_summary": "evacplan.build.summary",
+    "toy_problem": "evacplan.build.toy",
+}
+
+__all__ = ["__version__", *sorted(_API)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evacplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -12,7 +12,13 @@ import pytest
 from evacplan.errors import ScenarioError, UnsupportedFormatError
 from evacplan.network.build import compile_network
 from evacplan.network.raw import EDGE_COLUMNS, RawNetwork
-from evacplan.network.readers.osm import edges_from_osm_tags, parse_lanes, parse_maxspeed, parse_width, read_osm
+from evacplan.network.readers.osm import (
+    edges_from_osm_tags,
+    parse_lanes,
+    parse_maxspeed,
+    parse_width,
+    read_osm,
+)
 from evacplan.scenario.schema import ModeSpec
 
 DATA = Path(__file__).parents[1] / "data" / "networks"
@@ -191,14 +197,14 @@ def test_tag_rules() -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="nowhere.osm.pbf"):
+    with pytest.raises(ScenarioError, match=r"nowhere\.osm\.pbf"):
         read_osm(tmp_path / "nowhere.osm.pbf")
 
 
 def test_wrong_extension(tmp_path: Path) -> None:
     p = tmp_path / "roads.shp"
     p.write_text("x")
-    with pytest.raises(UnsupportedFormatError, match="roads.shp"):
+    with pytest.raises(UnsupportedFormatError, match=r"roads\.shp"):
         read_osm(p)
 
 
@@ -210,5 +216,30 @@ def test_bad_network_type() -> None:
 def test_broken_xml(tmp_path: Path) -> None:
     p = tmp_path / "broken.osm"
     p.write_text("<osm><node id='1' lat='60' lon='24'")
-    with pytest.raises(ScenarioError, match="broken.osm"):
+    with pytest.raises(ScenarioError, match=r"broken\.osm"):
+        read_osm(p)
+
+
+def test_merged_highway_lists_take_the_narrowest_usable_class() -> None:
+    """osmnx merges chains of ways into one edge with a list of classes; vehicles must not pass a footway."""
+    df = pd.DataFrame(
+        {
+            "u": [1, 2, 3],
+            "v": [2, 3, 4],
+            "length": [5.0] * 3,
+            "id": [[7, 8], 9, 10],
+            "highway": [["residential", "footway"], "['platform', 'steps', 'footway']", ["platform"]],
+            "oneway": [False, False, False],
+        }
+    )
+    e, _ = edges_from_osm_tags(df, oneway_resolved=True)
+    assert list(e.highway) == ["footway", "steps", "platform"]
+    assert not e.vehicle.any()
+    assert list(e.edge_id) == [7, 9, 10]
+
+
+def test_broken_pbf(tmp_path: Path) -> None:
+    p = tmp_path / "garbage.osm.pbf"
+    p.write_bytes(bytes(range(256)) * 2)
+    with pytest.raises(ScenarioError, match=r"garbage\.osm\.pbf"):
         read_osm(p)

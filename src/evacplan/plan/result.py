@@ -44,6 +44,11 @@ class Plan:
         Wall-clock seconds spent planning.
     bottlenecks
         Human-readable findings on what limits the plan (binding edges or zones), most binding first.
+    path_entry_s
+        Time each group enters each edge of its path, seconds, aligned with ``path_edges`` (people may wait at
+        nodes between edges).
+    time_step_s
+        The time step the plan was made at (0 when unknown).
     """
 
     method: str
@@ -59,6 +64,8 @@ class Plan:
     unplanned: NDArray[np.int64]
     runtime_s: float = 0.0
     bottlenecks: tuple[str, ...] = field(default_factory=tuple)
+    path_entry_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    time_step_s: float = 0.0
 
     @property
     def n_groups(self) -> int:
@@ -75,3 +82,28 @@ class Plan:
     def path(self, i: int) -> NDArray[np.int64]:
         """Edge indices of group ``i``'s path."""
         return self.path_edges[self.path_indptr[i] : self.path_indptr[i + 1]]
+
+    def entry_times(self, i: int) -> NDArray[np.float64]:
+        """Times group ``i`` enters each edge of its path, seconds."""
+        return self.path_entry_s[self.path_indptr[i] : self.path_indptr[i + 1]]
+
+    @property
+    def evacuated(self) -> int:
+        """Persons the plan brings to safety."""
+        return int(self.count.sum())
+
+    def arrival_curve(self) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Cumulative persons safe over time: ``(times_s, persons)``, one point per distinct arrival time."""
+        if self.n_groups == 0:
+            return np.zeros(1), np.zeros(1, dtype=np.int64)
+        times, inv = np.unique(self.arrival_s, return_inverse=True)
+        persons = np.bincount(inv, weights=self.count).astype(np.int64)
+        return times, np.cumsum(persons)
+
+    def time_to_share(self, share: float) -> float:
+        """Seconds until ``share`` (0..1) of the planned persons are safe (0 when nobody is planned)."""
+        times, cum = self.arrival_curve()
+        if cum[-1] <= 0:
+            return 0.0
+        i = int(np.searchsorted(cum, share * cum[-1] - 1e-9))
+        return float(times[min(i, times.size - 1)])

@@ -28,7 +28,7 @@ def largest_remainder(values: NDArray[np.float64], total: int | None = None) -> 
     s = float(values.sum())
     if s <= 0 or total <= 0:
         return np.zeros(values.shape, dtype=np.int64)
-    scaled = values * (total / s)
+    scaled = np.minimum(values / s, 1.0) * total
     base = np.floor(scaled).astype(np.int64)
     left = total - int(base.sum())
     if left > 0:

@@ -64,7 +64,7 @@ def _numeric_column(
         return
     vals = pd.to_numeric(gdf[col], errors="coerce")
     for i in range(len(gdf)):
-        raw, v = gdf[col].iloc[i], vals.iloc[i]
+        raw, v = gdf[col].astype(object).iloc[i], vals.iloc[i]  # Python scalars in messages
         if pd.isna(raw):
             if required:
                 c.add(f"{where} feature {_fid(gdf, i)}.{col}", "value missing", file=f)

@@ -73,7 +73,7 @@ def _path(c: Collector, t: dict[str, Any], key: str, where: str, base: Path, req
 
 def _network(c: Collector, raw: dict[str, Any], base: Path) -> NetworkSpec | None:
     t = c.table(raw, "network", "", required=True)
-    if not t:
+    if not isinstance(raw.get("network"), dict):  # an empty [network] still needs its path
         return None
     c.unknown_keys(t, ("path", "format", "network_type", "nodes", "crs", "length_unit", "defaults"), "network")
     path = _path(c, t, "path", "network", base)
@@ -140,7 +140,7 @@ def _groups(c: Collector, t: dict[str, Any]) -> tuple[GroupSpec, ...]:
 
 def _population(c: Collector, raw: dict[str, Any], base: Path) -> PopulationSpec | None:
     t = c.table(raw, "population", "", required=True)
-    if not t:
+    if not isinstance(raw.get("population"), dict):  # an empty table still needs its path
         return None
     keys = ("path", "kind", "count_column", "scale_to", "evacuate", "max_snap_m", "groups")
     c.unknown_keys(t, keys, "population")
@@ -161,7 +161,7 @@ def _population(c: Collector, raw: dict[str, Any], base: Path) -> PopulationSpec
 
 def _layer(c: Collector, raw: dict[str, Any], key: str, base: Path) -> LayerSpec | None:
     t = c.table(raw, key, "", required=True)
-    if not t:
+    if not isinstance(raw.get(key), dict):  # an empty table still needs its path
         return None
     c.unknown_keys(t, ("path", "layer", "name_column"), key)
     path = _path(c, t, "path", key, base)
@@ -232,9 +232,9 @@ def _mobilization_one(c: Collector, m: dict[str, Any], w: str, horizon: float) -
                 mins = [r[0] for r in table]
                 shares = [r[1] for r in table]
                 if any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
-                    c.add(f"{w}.table", "minutes must increase strictly")
+                    c.add(f"{w}.table", f"minutes must increase strictly, found {mins}")
                 if any(b < a for a, b in zip(shares, shares[1:], strict=False)) or min(shares) < 0:
-                    c.add(f"{w}.table", "cumulative shares must be >= 0 and never decrease")
+                    c.add(f"{w}.table", f"cumulative shares must be >= 0 and never decrease, found {shares}")
                 if abs(shares[-1] - 1.0) > 1e-9:
                     c.add(f"{w}.table", f"the last cumulative share is {shares[-1]:g}; expected 1")
     return MobilizationSpec(kind, float(mean or 0), float(spread or 1), float(start or 0), float(end or 1),

@@ -1,0 +1,24 @@
+"""Mesoscopic evacuation simulation: link queues with spillback, packets of people, events and exposure.
+
+>>> from evacplan.simulate import simulate, write_simulation      # doctest: +SKIP
+>>> result = simulate(problem, plan, compliance=0.8)              # doctest: +SKIP
+>>> write_simulation(result, problem, "out/")                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from evacplan.simulate.engine import simulate, space_per_person
+from evacplan.simulate.events import CapacityDrop, DangerOnset, EdgeClosure, Event
+from evacplan.simulate.io import write_simulation
+from evacplan.simulate.result import SimulationResult
+
+__all__ = [
+    "CapacityDrop",
+    "DangerOnset",
+    "EdgeClosure",
+    "Event",
+    "SimulationResult",
+    "simulate",
+    "space_per_person",
+    "write_simulation",
+]

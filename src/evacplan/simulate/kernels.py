@@ -16,7 +16,8 @@ Model (a queue simulation in the family of MATSim's QSim and UXsim's platoons):
 * packets carry exact clocks: time is discretised only in when interactions are resolved (every ``dt`` seconds).
 
 Packet states in ``pk_edge``: ``>= 0`` on that edge, ``-1`` not yet left home or waiting at home, ``-2`` arrived
-in safety, ``-3`` stranded (no route to any open safe zone).
+in safety. A packet with no open route from where it stands (closures, full safe zones) waits there, blocking its
+edge, until a route opens.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from numba import njit, prange
 INF = np.inf
 AT_HOME = -1
 ARRIVED = -2
-STRANDED = -3
 # return codes of run_steps
 DONE = 0
 TABLES_DIRTY = 1
@@ -197,7 +197,7 @@ def run_steps(  # noqa: PLR0913, C901
     Returns ``(code, step)``: ``DONE`` after ``step1``; ``TABLES_DIRTY`` after the step in which a safe zone filled
     up (the caller rebuilds the routing tables and continues from ``step``); ``CHECK_FAILED`` with ``check`` when an
     invariant broke in ``step``. ``counters`` = ``[next packet to release, arrival log length, persons released,
-    persons arrived, persons stranded, packets active]``. Minute records ``(minute, edge, outflow persons, queued
+    persons arrived, (unused), packets active]``. Minute records ``(minute, edge, outflow persons, queued
     persons, persons on edge)`` go to ``rec`` (grown by the caller when ``rec_n`` nears its size).
     """
     n = o_free.shape[0]
@@ -219,8 +219,7 @@ def run_steps(  # noqa: PLR0913, C901
             else:
                 ob_head[v] = p
             ob_tail[v] = p
-            if node_zone[v] >= 0:
-                zone_pop[node_zone[v]] += pk_count[p]
+            # people waiting at home were counted in their zone from the start
             _in_zone(p, node_zone[v], pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_end, exposed_z,
                      exposed_total)
         # ---- phase 2: node transfers with fair merging ----
@@ -333,29 +332,8 @@ def run_steps(  # noqa: PLR0913, C901
                         usage = c * inv_cap[md, e] / cap_factor[e] if e >= 0 else 0.0
                         progress = True
                     if nxt < 0:
-                        if dirty:
-                            blocked[idx] = True  # wait for new routing tables
-                            continue
-                        # no route anywhere: stranded where it stands
-                        if e >= 0:
-                            q_head[e] = pk_next[p]
-                            if q_head[e] < 0:
-                                q_tail[e] = -1
-                            occ[e] -= c * space[md]
-                            occ_p[e] -= c
-                            if edge_zone[e] >= 0:
-                                zone_pop[edge_zone[e]] -= c
-                        else:
-                            ob_head[v] = pk_next[p]
-                            if ob_head[v] < 0:
-                                ob_tail[v] = -1
-                            if node_zone[v] >= 0:
-                                zone_pop[node_zone[v]] -= c
-                        pk_edge[p] = STRANDED
-                        pk_tready[p] = v  # remember where
-                        counters[4] += c
-                        counters[5] -= 1
-                        progress = True
+                        # no open route from here (closures, full safe zones): wait where it stands
+                        blocked[idx] = True
                         continue
                     need = c * space[md]
                     if occ[nxt] > 0 and occ[nxt] + need > storage[nxt]:
@@ -405,9 +383,10 @@ def run_steps(  # noqa: PLR0913, C901
         for z in range(zone_pop.shape[0]):
             if t_end > zone_deadline[z] and zone_pop[z] > 0:
                 exposure_ps[z] += zone_pop[z] * dt
-        # ---- phase 4: minute records ----
-        if int(t_end // 60.0) > int((t_end - dt) // 60.0):
-            minute = int(t_end // 60.0)
+        # ---- phase 4: minute records (and a last one when everyone is done) ----
+        finished = counters[0] >= n_pk and counters[5] == 0
+        if finished or int(t_end // 60.0) > int((t_end - dt) // 60.0):
+            minute = int(np.ceil(t_end / 60.0 - 1e-9))
             m = q_head.shape[0]
             for e in range(m):
                 if occ_p[e] > 0 or flow_acc[e] > 0:
@@ -432,7 +411,7 @@ def run_steps(  # noqa: PLR0913, C901
                 return CHECK_FAILED, step
         if dirty:
             return TABLES_DIRTY, step + 1
-        if counters[0] >= n_pk and counters[5] == 0:
+        if finished:
             return DONE, step + 1
     return DONE, step1
 
@@ -473,3 +452,39 @@ def _check_state(head, storage, space, occ, occ_p, q_head, pk_next, pk_count, pk
     if arrived != counters[3]:
         return False
     return on_edges + at_home + arrived + counters[4] == counters[2]
+
+
+@njit(cache=True)
+def cumulative_ramps(t0, t1, count, grid):
+    """Persons arrived by each time of ``grid`` when arrival ``a`` spreads ``count[a]`` evenly over ``[t0, t1]``.
+
+    ``grid`` must be evenly spaced from 0.
+    """
+    g = grid.shape[0]
+    out = np.zeros(g, dtype=np.float64)
+    if g == 0:
+        return out
+    step = grid[1] - grid[0] if g > 1 else 1.0
+    full = np.zeros(g + 1, dtype=np.float64)
+    for a in range(t0.shape[0]):
+        a0 = t0[a]
+        a1 = t1[a]
+        c = count[a]
+        # first grid index with grid >= a1: fully arrived from there on
+        j1 = int(np.ceil(a1 / step - 1e-9))
+        if j1 < 0:
+            j1 = 0
+        if j1 < g:
+            full[j1] += c
+        if a1 > a0:
+            j = int(np.floor(a0 / step)) + 1
+            if j < 0:
+                j = 0
+            while j < j1 and j < g:
+                out[j] += c * (grid[j] - a0) / (a1 - a0)
+                j += 1
+    acc = 0.0
+    for j in range(g):
+        acc += full[j]
+        out[j] += acc
+    return out

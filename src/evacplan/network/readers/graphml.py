@@ -1,15 +1,16 @@
-"""GraphML street networks: osmnx-style files (``osmnx.save_graphml``) and plain networkx GraphML with ``x``/``y``.
+"""GraphML street networks: osmnx-style files (``osmnx.save_graphml``) and plain networkx GraphML.
 
-osmnx files are loaded with ``osmnx.load_graphml`` and interpreted like OSM (see :mod:`evacplan.network.readers.osm`).
-Plain GraphML needs node attributes ``x`` and ``y`` (or ``lon``/``lat``); edges may carry ``length`` (metres),
-``highway``, ``lanes``, ``maxspeed``, ``width`` and ``oneway``. In a directed plain graph without ``oneway``
-attributes every edge is taken as one-way for vehicles (the file lists the directions); in an undirected one, as
-two-way.
+osmnx files are loaded with ``osmnx.load_graphml`` and interpreted like OSM (see
+:mod:`evacplan.network.readers.osm`). Plain GraphML needs node attributes ``x`` and ``y`` (or
+``lon``/``lat``); edges may carry ``length`` (metres), ``highway``, ``lanes``, ``maxspeed``, ``width`` and
+``oneway``. In a directed plain graph without ``oneway`` attributes every edge is taken as one-way for
+vehicles (the file lists the directions); in an undirected one, as two-way.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,14 +19,17 @@ from evacplan.errors import ScenarioError
 from evacplan.network.raw import RawNetwork
 from evacplan.network.readers.osm import NETWORK_TYPES, edges_from_osm_tags, graph_to_raw
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 __all__ = ["read_graphml"]
 
 
-def _is_osmnx(graph: object) -> bool:
+def _is_osmnx(graph: nx.Graph) -> bool:
     return "osmnx" in str(graph.graph.get("created_with", "")).lower()
 
 
-def _coords(path: Path, graph: object) -> tuple[np.ndarray, np.ndarray]:
+def _coords(path: Path, graph: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for n, d in graph.nodes(data=True):
         x = d.get("x", d.get("lon"))
@@ -40,7 +44,7 @@ def _coords(path: Path, graph: object) -> tuple[np.ndarray, np.ndarray]:
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
 
 
-def _node_ids(graph: object) -> tuple[np.ndarray, dict[object, int]]:
+def _node_ids(graph: nx.Graph) -> tuple[np.ndarray, dict[object, int]]:
     labels = list(graph.nodes)
     try:
         ids = [int(str(n)) for n in labels]
@@ -52,7 +56,7 @@ def _node_ids(graph: object) -> tuple[np.ndarray, dict[object, int]]:
     return np.array(ids, dtype=np.int64), dict(zip(labels, ids, strict=True))
 
 
-def _read_plain(path: Path, graph: object, crs: str | None, network_type: str) -> RawNetwork:
+def _read_plain(path: Path, graph: nx.Graph, crs: str | None, network_type: str) -> RawNetwork:
     import geopandas as gpd
     from shapely import LineString
 
@@ -83,7 +87,8 @@ def _read_plain(path: Path, graph: object, crs: str | None, network_type: str) -
     elif network_type == "driving":
         edges = edges[edges["vehicle"]]
     edges = edges[edges.u != edges.v].reset_index(drop=True)
-    geometry = gpd.GeoSeries([LineString([pos[u], pos[v]]) for u, v in zip(edges.u, edges.v, strict=True)], crs=crs)
+    lines = [LineString([pos[u], pos[v]]) for u, v in zip(edges.u, edges.v, strict=True)]
+    geometry = gpd.GeoSeries(lines, crs=crs)
     return RawNetwork(nodes=nodes, edges=edges, crs=crs, geometry=geometry)
 
 
@@ -127,6 +132,7 @@ def read_graphml(path: str | Path, network_type: str = "all", *, crs: str | None
         try:
             graph = ox.load_graphml(path)
         except Exception as exc:  # conversion errors of osmnx on malformed attributes
-            raise ScenarioError(f"{path}: cannot read as osmnx GraphML ({type(exc).__name__}: {exc})") from exc
+            msg = f"{path}: cannot read as osmnx GraphML ({type(exc).__name__}: {exc})"
+            raise ScenarioError(msg) from exc
         return graph_to_raw(graph, path, network_type)
     return _read_plain(path, graph, crs, network_type)

@@ -1,17 +1,20 @@
-"""OpenStreetMap street networks: ``.osm.pbf`` (through pyrosm) and ``.osm`` / ``.osm.bz2`` XML (through osmnx).
+"""OpenStreetMap street networks: ``.osm.pbf`` (through pyrosm) and ``.osm`` / ``.osm.bz2`` XML (osmnx).
 
-Both paths end in the same tag interpretation (:func:`edges_from_osm_tags`), so a way gives the same edge attributes
-whichever file it came from:
+Both paths end in the same tag interpretation (:func:`edges_from_osm_tags`), so a way gives the same edge
+attributes whichever file it came from:
 
-* ``oneway`` is True for ``oneway=yes/true/1/-1/reversible``, roundabouts and motorways (unless ``oneway=no``);
-  ``oneway=-1`` ways are turned round so that ``u -> v`` is the legal direction. Two-way roads are one row per
-  segment in pyrosm (the builder adds the reverse) and two rows in osmnx; both compile to the same network.
-* ``lanes`` is per direction: the ``lanes`` tag on one-way roads, ``ceil(lanes / 2)`` (at least 1) on two-way roads.
+* ``oneway`` is True for ``oneway=yes/true/1/-1`` and roundabouts (and, in PBF files, untagged motorways);
+  ``oneway=-1`` ways are turned round so that ``u -> v`` is the legal direction; ``reversible`` and
+  ``alternating`` ways count as two-way, as in osmnx. Two-way roads are one row per segment in pyrosm (the
+  builder adds the reverse) and two rows in osmnx; both compile to the same network.
+* ``lanes`` is per direction: the ``lanes`` tag on one-way roads, ``ceil(lanes / 2)`` (at least 1) on two-way
+  roads.
 * ``width_m`` parses ``width`` (or ``est_width``): ``"3.5"``, ``"3 m"``, ``"3,5"``, ``"12 ft"``, ``"10'"``.
-* ``vehicle_speed_mps`` parses ``maxspeed``: ``"30"`` (km/h), ``"50 mph"``, ``"walk"`` (6 km/h), ``"DE:urban"``.
+* ``vehicle_speed_mps`` parses ``maxspeed``: ``"30"`` (km/h), ``"50 mph"``, ``"walk"`` (6 km/h),
+  ``"DE:urban"``.
 * ``vehicle`` is False on footways, paths, steps, pedestrian streets, cycleways (and similar), and where
-  ``access``, ``motor_vehicle`` or ``motorcar`` is ``no`` / ``private``; ``walk`` is False on motorways and where
-  ``foot=no`` (or ``access=no`` without a ``foot`` permission).
+  ``access``, ``motor_vehicle`` or ``motorcar`` is ``no`` / ``private``; ``walk`` is False on motorways and
+  where ``foot=no`` (or ``access=no`` without a ``foot`` permission).
 
 OpenStreetMap data is (c) OpenStreetMap contributors, ODbL 1.0.
 """
@@ -23,12 +26,17 @@ import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from evacplan.errors import ScenarioError
+from evacplan.network.attributes import ROAD_CLASSES
 from evacplan.network.raw import EDGE_COLUMNS, RawNetwork
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "NETWORK_TYPES",
@@ -47,14 +55,17 @@ _TAGS = ("oneway", "lanes", "maxspeed", "width", "est_width", "access", "motor_v
          "junction")
 
 _NO_VEHICLE_CLASSES = frozenset(
-    {"footway", "path", "steps", "pedestrian", "cycleway", "bridleway", "corridor", "elevator", "trail", "platform"}
+    {"footway", "path", "steps", "pedestrian", "cycleway", "bridleway", "corridor", "elevator", "trail",
+     "platform"}
 )
 _NO_WALK_CLASSES = frozenset({"motorway", "motorway_link"})
 #: ``highway`` values that are not (yet or any more) usable ways.
-_NOT_ROADS = frozenset({"proposed", "construction", "abandoned", "disused", "razed", "raceway", "bus_guideway",
-                        "platform", "rest_area", "services", "no"})
+_NOT_ROADS = frozenset({"proposed", "construction", "abandoned", "disused", "razed", "raceway",
+                        "bus_guideway", "platform", "rest_area", "services", "no"})
 _NO = frozenset({"no", "private"})
-_ONEWAY_YES = frozenset({"yes", "true", "1", "-1", "reverse", "reversible"})
+#: Rank of road classes from the widest (motorway) to the narrowest (trail).
+_CLASS_RANK = {c: i for i, c in enumerate(ROAD_CLASSES)}
+_ONEWAY_YES = frozenset({"yes", "true", "1", "-1", "reverse"})
 #: Implicit speed limits by the suffix of ``maxspeed=XX:zone`` values, km/h.
 _ZONE_KMH = {"urban": 50.0, "rural": 90.0, "living_street": 20.0, "motorway": 120.0, "trunk": 100.0,
              "walk": 6.0, "school": 30.0, "bicycle_road": 30.0}
@@ -140,9 +151,22 @@ def parse_lanes(value: object) -> float:
     return n if n > 0 else math.nan
 
 
+def _road_class(value: object) -> str | None:
+    """The ``highway`` class; of several (a chain merged by osmnx), the most restrictive usable one."""
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        value = [v.strip().strip("'\"") for v in value[1:-1].split(",")]
+    if not isinstance(value, (list, tuple)):
+        return _text(value)
+    classes = [c for c in (_text(v) for v in value) if c is not None]
+    usable = [c for c in classes if c not in _NOT_ROADS]
+    if not usable:
+        return classes[0] if classes else None
+    return max(usable, key=lambda c: _CLASS_RANK.get(c, -1))
+
+
 def _column(df: pd.DataFrame, key: str) -> list[str | None]:
     """Values of tag ``key`` per row, from a column or, where that is empty, pyrosm's JSON ``tags`` column."""
-    vals = [_text(v) for v in df[key]] if key in df.columns else [None] * len(df)
+    vals: list[str | None] = [_text(v) for v in df[key]] if key in df.columns else [None] * len(df)
     if "tags" in df.columns and any(v is None for v in vals):
         for i, raw in enumerate(df["tags"]):
             if vals[i] is not None or not isinstance(raw, str) or f'"{key}"' not in raw:
@@ -164,8 +188,8 @@ def edges_from_osm_tags(
     Parameters
     ----------
     df
-        One row per segment with ``u``, ``v``, ``length`` (metres), ``id`` (way id), ``highway`` and any of the
-        tags in ``_TAGS`` (as columns or in a JSON ``tags`` column, as pyrosm gives them).
+        One row per segment with ``u``, ``v``, ``length`` (metres), ``id`` (way id), ``highway`` and any of
+        the tags in ``_TAGS`` (as columns or in a JSON ``tags`` column, as pyrosm gives them).
     oneway_resolved
         True when ``oneway`` is already a boolean and ``u -> v`` the legal direction (osmnx graphs, which hold
         both directions of two-way roads); False for raw tags, where ``oneway=-1`` segments are turned round.
@@ -178,7 +202,7 @@ def edges_from_osm_tags(
         Boolean mask of the rows whose ``u``/``v`` were swapped (their geometry must be reversed too).
     """
     n = len(df)
-    highway = [_text(h) for h in df["highway"]] if "highway" in df.columns else [None] * n
+    highway = [_road_class(h) for h in df["highway"]] if "highway" in df.columns else [None] * n
     tags = {k: _column(df, k) for k in _TAGS}
     lanes_total = np.array([parse_lanes(v) for v in tags["lanes"]], dtype=np.float64)
     width = np.array([parse_width(v) for v in tags["width"]], dtype=np.float64)
@@ -211,7 +235,7 @@ def edges_from_osm_tags(
             vehicle[i] = False
         if mv in _NO or car in _NO:
             vehicle[i] = False
-        if foot == "no" or hw in _NO_WALK_CLASSES and foot not in {"yes", "designated"}:
+        if foot == "no" or (hw in _NO_WALK_CLASSES and foot not in {"yes", "designated"}):
             walk[i] = False
         elif access == "no" and foot not in {"yes", "designated", "permissive"}:
             walk[i] = False
@@ -246,7 +270,8 @@ def _as_bool(value: object) -> bool:
 
 
 def _is_road(highway: Iterable[object]) -> np.ndarray:
-    return np.array([(_text(h) or "") not in _NOT_ROADS and _text(h) is not None for h in highway], dtype=bool)
+    classes = [_text(h) for h in highway]
+    return np.array([h is not None and h not in _NOT_ROADS for h in classes], dtype=bool)
 
 
 def _select(edges: pd.DataFrame, network_type: str) -> np.ndarray:
@@ -265,21 +290,25 @@ def _check(path: Path, network_type: str) -> None:
         raise ScenarioError(f"{path}: network_type {network_type!r} is not one of {list(NETWORK_TYPES)}")
 
 
-def _finish(path: Path, nodes: pd.DataFrame, edges: pd.DataFrame, geometry: object, network_type: str) -> RawNetwork:
+def _finish(
+    path: Path, nodes: pd.DataFrame, edges: pd.DataFrame, geometry: Iterable[object], network_type: str
+) -> RawNetwork:
     import geopandas as gpd
 
-    geometry = gpd.GeoSeries(list(geometry), crs="EPSG:4326")
+    geoms = gpd.GeoSeries(list(geometry), crs="EPSG:4326")
     keep = _select(edges, network_type) & (edges.u != edges.v).to_numpy()
     edges = edges[keep].reset_index(drop=True)
-    geometry = geometry[keep].reset_index(drop=True)
+    geoms = geoms[keep].reset_index(drop=True)
     if edges.empty:
         raise ScenarioError(f"{path}: no {network_type} ways (OSM highway=*) in the file")
     used = np.union1d(edges.u.to_numpy(), edges.v.to_numpy())
     nodes = nodes[nodes["id"].isin(used)].drop_duplicates("id").reset_index(drop=True)
     missing = np.setdiff1d(used, nodes["id"].to_numpy())
     if missing.size:
-        raise ScenarioError(f"{path}: ways refer to {missing.size} node(s) absent from the file, e.g. {missing[:5]}")
-    return RawNetwork(nodes=nodes, edges=edges, crs="EPSG:4326", geometry=geometry)
+        raise ScenarioError(
+            f"{path}: ways refer to {missing.size} node(s) absent from the file, e.g. {missing[:5].tolist()}"
+        )
+    return RawNetwork(nodes=nodes, edges=edges, crs="EPSG:4326", geometry=geoms)
 
 
 def _read_pbf(path: Path, network_type: str) -> RawNetwork:
@@ -297,8 +326,8 @@ def _read_pbf(path: Path, network_type: str) -> RawNetwork:
                 nodes=True,
                 extra_attributes=[k for k in _TAGS if k != "oneway"],
             )
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:
-        raise ScenarioError(f"{path}: cannot read as an OSM PBF file ({exc})") from exc
+    except Exception as exc:  # pyrosm raises its own InvalidOSMFileError and others for broken files
+        raise ScenarioError(f"{path}: cannot read as an OSM PBF file ({type(exc).__name__}: {exc})") from exc
     if out is None or out[1] is None or len(out[1]) == 0:
         raise ScenarioError(f"{path}: no {network_type} ways (OSM highway=*) in the file")
     gnodes, gedges = out
@@ -313,8 +342,8 @@ def _read_pbf(path: Path, network_type: str) -> RawNetwork:
     return _finish(path, nodes, edges, geom, network_type)
 
 
-def graph_to_raw(graph: object, path: Path, network_type: str = "all") -> RawNetwork:
-    """Convert an osmnx ``MultiDiGraph`` (lon/lat, both directions of two-way roads) into a :class:`RawNetwork`.
+def graph_to_raw(graph: nx.MultiDiGraph, path: Path, network_type: str = "all") -> RawNetwork:
+    """Convert an osmnx ``MultiDiGraph`` (lon/lat, both directions of two-way roads) to a :class:`RawNetwork`.
 
     Parameters
     ----------

@@ -1,0 +1,161 @@
+"""``plan()``: choose a method, run it, certify it with a lower bound and name what limits it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evacplan.build.problem import Problem
+from evacplan.plan._discrete import Discretisation, discretise
+from evacplan.plan.bounds import certify
+from evacplan.plan.exact import exact_groups
+from evacplan.plan.fast import fast_groups
+from evacplan.plan.result import Plan
+from evacplan.plan.ten import relaxation
+
+__all__ = ["METHODS", "plan"]
+
+log = logging.getLogger(__name__)
+
+#: The planning methods and what they guarantee.
+METHODS = {
+    "fast": "capacity-aware earliest-arrival routing (CCRP family), certified by a condensed-TEN lower bound",
+    "exact": "optimum of the discretised quickest transshipment (time-expanded max flow, one travel class)",
+}
+
+
+def plan(problem: Problem, method: str = "fast", progress: Callable[[float], None] | None = None) -> Plan:
+    """Plan the evacuation of ``problem``.
+
+    Parameters
+    ----------
+    problem
+        The built problem.
+    method
+        ``"fast"`` (default, city scale) or ``"exact"`` (reference optimum; one travel class, up to a few
+        thousand nodes x a thousand steps).
+    progress
+        Optional callable receiving the fraction done (0..1), e.g. to drive a progress bar.
+
+    Returns
+    -------
+    Plan
+        Groups with departures, paths and arrivals; the evacuation time beside a proven lower bound; persons that
+        could not be planned per demand row and the bottlenecks found.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method.
+    UnsupportedProblemError
+        When ``method="exact"`` is asked for a problem with several travel classes.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown planning method {method!r}; choose one of {sorted(METHODS)}")
+    start = time.perf_counter()
+    disc = discretise(problem)
+    if method == "exact":
+        groups, unplanned, opt_bins, probes = exact_groups(problem, disc, progress)
+        lb_bins = opt_bins
+        log.info("exact: optimum %d bins after %d max-flow probes", opt_bins, probes)
+    else:
+        rows = np.flatnonzero(disc.usable)
+        rel = relaxation(problem, disc, rows)
+        guess = 2 * max(rel.analytic_bound(problem, disc), 1) if rows.size else 1
+        groups, unplanned = fast_groups(problem, disc, n_bins=guess, progress=progress)
+        ub = int(groups["arr"].max()) if groups["arr"].size else 0
+        bound = certify(problem, disc, int(groups["count"].sum()), ub)
+        lb_bins = bound.bins
+        log.info("fast: %d bins, bound %d bins (q=%d, %d probes)", ub, lb_bins, bound.condensation, bound.probes)
+    if progress is not None:
+        progress(1.0)
+    return assemble(problem, disc, method, groups, unplanned, lb_bins, time.perf_counter() - start)
+
+
+def assemble(
+    problem: Problem,
+    disc: Discretisation,
+    method: str,
+    groups: dict[str, NDArray[np.int64]],
+    unplanned: NDArray[np.int64],
+    lb_bins: int,
+    runtime_s: float,
+) -> Plan:
+    """Turn group buffers in bins into a :class:`Plan` in seconds."""
+    step = disc.step_s
+    plen = groups["plen"]
+    indptr = np.zeros(plen.size + 1, dtype=np.int64)
+    np.cumsum(plen, out=indptr[1:])
+    arrival = groups["arr"] * step
+    evac = float(arrival.max()) if arrival.size else 0.0
+    plan_ = Plan(
+        method=method,
+        row=groups["row"].astype(np.int32),
+        count=groups["count"].astype(np.int64),
+        departure_s=groups["dep"] * step,
+        arrival_s=arrival.astype(np.float64),
+        safe_zone=groups["zone"].astype(np.int32),
+        path_indptr=indptr,
+        path_edges=groups["edges"].astype(np.int64),
+        evacuation_time_s=evac,
+        lower_bound_s=float(min(lb_bins * step, evac)),
+        unplanned=unplanned.astype(np.int64),
+        runtime_s=float(runtime_s),
+        path_entry_s=groups["entry"] * step,
+        time_step_s=step,
+    )
+    return _with_bottlenecks(problem, disc, plan_)
+
+
+def _with_bottlenecks(problem: Problem, disc: Discretisation, p: Plan) -> Plan:
+    from dataclasses import replace
+
+    return replace(p, bottlenecks=tuple(find_bottlenecks(problem, disc, p)))
+
+
+def find_bottlenecks(problem: Problem, disc: Discretisation, p: Plan, top: int = 5) -> list[str]:
+    """What limits the plan: people left behind by zone, full safe zones, edges saturated for longest."""
+    net, zones, d = problem.network, problem.zones, problem.demand
+    out: list[str] = []
+    no_path = np.where(~disc.usable, d.count, 0)
+    for z in np.unique(d.danger):
+        sel = d.danger == z
+        name = zones.danger_names[z] if z >= 0 else "outside danger zones"
+        lost = int(no_path[sel].sum())
+        if lost:
+            out.append(f"{lost} persons in {name} have no usable path to a safe zone with room")
+        room = int((p.unplanned[sel] - no_path[sel]).sum())
+        if room:
+            out.append(f"{room} persons in {name} could not be planned: no safe-zone capacity left")
+    assigned = np.bincount(p.safe_zone, weights=p.count, minlength=zones.safe_capacity.size)
+    cap = zones.safe_capacity
+    for z in np.flatnonzero(np.isfinite(cap) & (assigned >= cap - 0.5) & (cap > 0)):
+        out.append(f"safe zone {zones.safe_names[z]} is full ({int(assigned[z])} of {cap[z]:.0f})")
+    if p.path_edges.size:
+        step = disc.step_s
+        bins = np.rint(p.path_entry_s / step).astype(np.int64)
+        grp = np.repeat(np.arange(p.n_groups), np.diff(p.path_indptr))
+        cls = disc.row_class[p.row[grp]]
+        use = p.count[grp] * disc.weight_s[cls, p.path_edges]
+        n_b = int(bins.max()) + 1
+        key = p.path_edges * n_b + bins
+        uk, inv = np.unique(key, return_inverse=True)
+        load = np.bincount(inv, weights=use)
+        e = uk // n_b
+        wmin = disc.weight_s.min(axis=0)
+        full = load + wmin[e] > step + 1e-6
+        n_full = np.bincount(e[full], minlength=net.n_edges)
+        persons = np.bincount(p.path_edges, weights=p.count[grp], minlength=net.n_edges)
+        order = np.lexsort((-persons, -n_full))[:top]
+        for k in order:
+            if n_full[k] == 0:
+                break
+            out.append(
+                f"edge {net.node_id[net.tail[k]]}->{net.node_id[net.head[k]]} (index {k}) at capacity in "
+                f"{n_full[k]} time steps, {int(persons[k])} persons"
+            )
+    return out
