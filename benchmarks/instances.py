@@ -1,9 +1,10 @@
 """Benchmark instances built from the real networks in ``../shared/data`` (not needed at run time).
 
-``center_out`` is the demand of the simulator peer benchmark (``../shared/bench/uxsim_center_out.py``): node ids
-sorted; d = distance of each node from the mean of all node coordinates (in the node file's own units); origins =
+``center_out`` is the demand of the simulator peer benchmark (``../shared/bench/uxsim_center_out.py``): node
+ids sorted; d = distance of each node from the mean of all node coordinates (in the node file's own units); origins =
 nodes with d below the 20 % quantile; destinations = the 8 nodes with the largest d; rng = default_rng(0); each origin,
-in sorted order, sends total / len(origins) persons, spread evenly over the first hour, to destinations[rng.integers(8)].
+in sorted order, sends total / len(origins) persons, spread evenly over the first hour, to
+destinations[rng.integers(8)].
 """
 
 from __future__ import annotations

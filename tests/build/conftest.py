@@ -62,8 +62,9 @@ def write_scenario(
         pop = "pop.gpkg"
     else:
         xs, ys = rng.uniform(x0, x1, 200), rng.uniform(y0, y1, 200)
-        gpd.GeoDataFrame({"population": np.full(200, total / 200)}, geometry=[Point(a, b) for a, b in zip(xs, ys, strict=True)],
-                         crs=crs).to_file(folder / "pop.gpkg")
+        points = [Point(a, b) for a, b in zip(xs, ys, strict=True)]
+        people = np.full(200, total / 200)
+        gpd.GeoDataFrame({"population": people}, geometry=points, crs=crs).to_file(folder / "pop.gpkg")
         pop = "pop.gpkg"
     text = f"""
 name = "test"

@@ -206,10 +206,15 @@ def test_missing_required_network_table(layers_dir: Path) -> None:
     assert_reports(validate(path), str(path), "network: missing required table [network]", problems=1)
 
 
-def test_required_table_left_empty(layers_dir: Path) -> None:
-    # [safe_zones] with no key at all: reported, not taken as valid
-    path = write_scenario(layers_dir, edited('path = "safe_zones.geojson"\n', ""))
-    assert_reports(validate(path), str(path), "safe_zones.path: missing required key")
+@pytest.mark.parametrize(
+    ("table", "old"),
+    [("network", 'path = "helsinki.osm.pbf"\nformat = "osm"\nnetwork_type = "walking"\n'),
+     ("safe_zones", 'path = "safe_zones.geojson"\n')],
+)
+def test_required_table_left_empty(layers_dir: Path, table: str, old: str) -> None:
+    # a required table with no key at all is reported, not taken as valid
+    path = write_scenario(layers_dir, edited(old, ""))
+    assert_reports(validate(path), str(path), f"{table}.path: missing required key", problems=1)
 
 
 def test_path_to_a_missing_file(layers_dir: Path) -> None:
@@ -312,6 +317,7 @@ def test_danger_zone_layer_with_no_features(layers_dir: Path) -> None:
     assert_reports(validate(write_scenario(layers_dir)), str(layer), "danger_zones: layer has no features")
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_zone_layer_without_crs(layers_dir: Path) -> None:
     # GeoJSON always implies EPSG:4326; a shapefile without its .prj has no CRS
     shp = layers_dir / "danger.shp"

@@ -12,17 +12,17 @@ import shapely
 from evacplan.build.cache import cache_key, load_cached, store_cached
 from evacplan.build.mobilization import departure_curve
 from evacplan.build.problem import Problem
+from evacplan.build.reach import reachable_nodes, reachable_rows
 from evacplan.errors import Problem as Problem_
 from evacplan.errors import ScenarioInvalid
-from evacplan.build.reach import reachable_nodes, reachable_rows
 from evacplan.network.build import compile_network
 from evacplan.network.closures import closed_edge_mask
+from evacplan.network.graph import Network
 from evacplan.network.projection import local_metric_crs
 from evacplan.network.readers.detect import read_network
-from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
-from evacplan.population.demand import Demand
 from evacplan.population.allocate import people_per_node, split_demand
+from evacplan.population.demand import Demand
 from evacplan.population.sources import read_population
 from evacplan.scenario._checks import Collector
 from evacplan.scenario.layers import SAFE_SERVICE_COLUMNS, check_population, raise_if, read_zone_layers

@@ -68,7 +68,10 @@ def toy_problem(
     cap = np.array([e[3] for e in edges], dtype=np.float64)
     storage = np.array([e[4] if len(e) > 4 else 1e12 for e in edges], dtype=np.float64)
     order, indptr = csr_from_edges(n_nodes, tail, head)
-    coords = np.asarray(xy, dtype=np.float64) if xy is not None else np.c_[np.arange(n_nodes) * 100.0, np.zeros(n_nodes)]
+    if xy is None:
+        coords = np.c_[np.arange(n_nodes) * 100.0, np.zeros(n_nodes)]
+    else:
+        coords = np.asarray(xy, dtype=np.float64)
     net = Network(
         node_id=np.arange(n_nodes, dtype=np.int64),
         x=coords[:, 0].copy(),
@@ -119,8 +122,9 @@ def toy_problem(
         node_safe=node_safe,
         safe_area_m2=np.full(n_safe, np.nan),
     )
-    groups = (GroupSpec("everyone", 1.0, 1.0),) + tuple(
-        GroupSpec(f"group{i + 1}", 0.0, float(v)) for i, v in enumerate(group_speeds_mps)
+    groups = (
+        GroupSpec("everyone", 1.0, 1.0),
+        *(GroupSpec(f"group{i + 1}", 0.0, float(v)) for i, v in enumerate(group_speeds_mps)),
     )
     origin = np.array([r[0] for r in rows], dtype=np.int32)
     demand = Demand(

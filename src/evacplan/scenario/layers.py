@@ -59,8 +59,8 @@ def _numeric_column(
 ) -> None:
     if col not in gdf.columns:
         if required:
-            c.add(f"{where}.{col}", f"column {col!r} is missing (columns: {[k for k in gdf.columns if k != 'geometry']})",
-                  file=f)
+            present = [k for k in gdf.columns if k != "geometry"]
+            c.add(f"{where}.{col}", f"column {col!r} is missing (columns: {present})", file=f)
         return
     vals = pd.to_numeric(gdf[col], errors="coerce")
     for i in range(len(gdf)):

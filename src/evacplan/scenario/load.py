@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -231,9 +232,9 @@ def _mobilization_one(c: Collector, m: dict[str, Any], w: str, horizon: float) -
             if table:
                 mins = [r[0] for r in table]
                 shares = [r[1] for r in table]
-                if any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
+                if any(b <= a for a, b in pairwise(mins)):
                     c.add(f"{w}.table", f"minutes must increase strictly, found {mins}")
-                if any(b < a for a, b in zip(shares, shares[1:], strict=False)) or min(shares) < 0:
+                if any(b < a for a, b in pairwise(shares)) or min(shares) < 0:
                     c.add(f"{w}.table", f"cumulative shares must be >= 0 and never decrease, found {shares}")
                 if abs(shares[-1] - 1.0) > 1e-9:
                     c.add(f"{w}.table", f"the last cumulative share is {shares[-1]:g}; expected 1")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from evacplan.errors import ScenarioError
 from evacplan.network.raw import RawNetwork
-from evacplan.network.readers.osm import NETWORK_TYPES, edges_from_osm_tags, graph_to_raw
+from evacplan.network.readers.osm import NETWORK_TYPES, edges_from_osm_tags, graph_to_raw, import_osmnx
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -127,8 +127,7 @@ def read_graphml(path: str | Path, network_type: str = "all", *, crs: str | None
     except Exception as exc:  # networkx raises XML parse errors and NetworkXError for broken files
         raise ScenarioError(f"{path}: cannot read as GraphML ({type(exc).__name__}: {exc})") from exc
     if _is_osmnx(graph):
-        import osmnx as ox
-
+        ox = import_osmnx(path)
         try:
             graph = ox.load_graphml(path)
         except Exception as exc:  # conversion errors of osmnx on malformed attributes

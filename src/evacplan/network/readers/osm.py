@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -381,10 +382,19 @@ def graph_to_raw(graph: nx.MultiDiGraph, path: Path, network_type: str = "all") 
     return _finish(path, nodes, edges, geoms, network_type)
 
 
+def import_osmnx(path: Path) -> ModuleType:
+    """Import osmnx, or say which file needs it when it is not installed."""
+    try:
+        import osmnx
+    except ImportError as exc:
+        raise ScenarioError(f"{path}: reading this file needs the 'osmnx' package (pip install osmnx)") from exc
+    return osmnx
+
+
 def _read_xml(path: Path, network_type: str) -> RawNetwork:
     import warnings
 
-    import osmnx as ox
+    ox = import_osmnx(path)
 
     useful = list(ox.settings.useful_tags_way)
     ox.settings.useful_tags_way = list(dict.fromkeys([*useful, *_TAGS]))
