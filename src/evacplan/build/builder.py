@@ -111,7 +111,7 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
     demand = _walk_if_stuck(net, zones, demand)
     dt = scenario.time_step_min * 60.0
     n_steps = int(np.ceil(scenario.horizon_min * 60.0 / dt))
-    t_min = np.arange(n_steps + 1) * scenario.time_step_min
+    t_min = np.arange(n_steps + 1, dtype=np.float64) * scenario.time_step_min
     specs = [scenario.mobilization] + [s for _, s in scenario.zone_mobilization]
     cdf = np.vstack([departure_curve(s, t_min) for s in specs])
     problem = Problem(

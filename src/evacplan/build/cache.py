@@ -13,6 +13,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def store_cached(key: str, problem: Problem) -> None:
         arrays, meta = _to_arrays(problem)
         with atomic_path(folder / f"{key}.npz") as tmp:
             with open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
+                np.savez(fh, **arrays)  # type: ignore[arg-type]
         with atomic_path(folder / f"{key}.json") as tmp:
             tmp.write_text(json.dumps(meta))
     except OSError as exc:  # a read-only home must not stop the work
@@ -107,8 +108,8 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
 
 def _from_arrays(a: dict[str, np.ndarray], meta: dict) -> Problem:  # type: ignore[type-arg]
     modes = tuple(ModeSpec(**m) for m in meta["modes"])
-    net = Network(crs=meta["crs"], modes=tuple(m.name for m in modes),
-                  **{k[4:]: v for k, v in a.items() if k.startswith("net_")})
+    net_arrays: dict[str, Any] = {k[4:]: v for k, v in a.items() if k.startswith("net_")}
+    net = Network(crs=meta["crs"], modes=tuple(m.name for m in modes), **net_arrays)
     zones = ZoneMap(danger_names=tuple(meta["danger_names"]), safe_names=tuple(meta["safe_names"]),
                     safe_services={k[4:]: v for k, v in a.items() if k.startswith("svc_")},
                     **{k[5:]: v for k, v in a.items() if k.startswith("zone_")})

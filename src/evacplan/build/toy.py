@@ -96,8 +96,10 @@ def toy_problem(
             cdf = cdf[None, :]
     horizon = float(horizon_s if horizon_s is not None else (cdf.shape[1] - 1) * time_step_s)
 
-    rows = [(n, c, 0, 0) for n, c in sources.items()] if isinstance(sources, Mapping) else list(sources)
-    rows = [tuple(r) + (0,) * (4 - len(r)) for r in rows]
+    given: list[tuple[int, ...]] = (
+        [(n, c) for n, c in sources.items()] if isinstance(sources, Mapping) else [tuple(r) for r in sources]
+    )
+    rows = [(*r, *(0,) * (4 - len(r))) for r in given]
     node_danger = np.full(n_nodes, -1, dtype=np.int32)
     if danger is None:
         for r in rows:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -12,7 +15,7 @@ from evacplan.network.raw import RawNetwork
 __all__ = ["closed_edge_mask"]
 
 
-def closed_edge_mask(raw: RawNetwork, crs: str, closed: object, snap_m: float) -> NDArray[np.bool_]:
+def closed_edge_mask(raw: RawNetwork, crs: str, closed: Iterable[Any], snap_m: float) -> NDArray[np.bool_]:
     """Which raw edges enter or cross a closed area or line, or touch a closed crossing.
 
     Parameters
@@ -32,7 +35,9 @@ def closed_edge_mask(raw: RawNetwork, crs: str, closed: object, snap_m: float) -
     numpy.ndarray
         ``bool[len(raw.edges)]``.
     """
-    geoms = np.asarray(list(closed), dtype=object)
+    items = list(closed)
+    geoms = np.empty(len(items), dtype=object)
+    geoms[:] = items
     if geoms.size == 0:
         return np.zeros(len(raw.edges), dtype=bool)
     kinds = shapely.get_type_id(geoms)
@@ -50,10 +55,10 @@ def closed_edge_mask(raw: RawNetwork, crs: str, closed: object, snap_m: float) -
 
 
 def _edge_lines(raw: RawNetwork, crs: str) -> NDArray[np.object_]:
-    geom = raw.geometry
-    if geom is not None and len(geom) == len(raw.edges):  # type: ignore[arg-type]
-        gs = geom.to_crs(crs) if crs and getattr(geom, "crs", None) is not None else geom  # type: ignore[attr-defined]
-        return np.asarray(gs.values, dtype=object)  # type: ignore[attr-defined]
+    geom: Any = raw.geometry
+    if geom is not None and len(geom) == len(raw.edges):
+        gs = geom.to_crs(crs) if crs and getattr(geom, "crs", None) is not None else geom
+        return np.asarray(gs.values)
     nodes = raw.nodes.set_index("id")
     x, y = to_crs(raw.crs, crs, nodes.x.to_numpy(dtype=np.float64), nodes.y.to_numpy(dtype=np.float64))
     pos = {int(k): i for i, k in enumerate(nodes.index)}

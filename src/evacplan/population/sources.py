@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +24,7 @@ class PopulationPoints:
     x: NDArray[np.float64]
     y: NDArray[np.float64]
     count: NDArray[np.float64]
-    polygons: object | None = None  # GeoSeries of polygons in the target CRS, for polygon sources
+    polygons: Any = None  # GeoSeries of polygons in the target CRS, for polygon sources
 
 
 def read_population(spec: PopulationSpec, crs: str) -> PopulationPoints:

@@ -38,19 +38,19 @@ def read_layer(c: Collector, path: Path, layer: str | None, where: str) -> gpd.G
         c.add(where, "layer has no CRS; set one (e.g. EPSG:4326) in the file", file=f)
     geom = gdf.geometry
     for i in np.flatnonzero(geom.isna().to_numpy() | geom.is_empty.to_numpy()):
-        c.add(f"{where} feature {_fid(gdf, i)}", "geometry is empty", file=f)
+        c.add(f"{where} feature {_fid(gdf, int(i))}", "geometry is empty", file=f)
     bad = ~geom.is_valid.to_numpy() & ~(geom.isna().to_numpy() | geom.is_empty.to_numpy())
     for i in np.flatnonzero(bad):
         from shapely.validation import explain_validity
 
-        c.add(f"{where} feature {_fid(gdf, i)}", f"invalid geometry: {explain_validity(geom.iloc[i])}", file=f)
+        c.add(f"{where} feature {_fid(gdf, int(i))}", f"invalid geometry: {explain_validity(geom.iloc[i])}", file=f)
     return gdf
 
 
 def _fid(gdf: gpd.GeoDataFrame, i: int) -> str:
     for col in ("name", "id", "fid"):
         if col in gdf.columns and pd.notna(gdf[col].iloc[i]):
-            return f"{i} ({col}={gdf[col].iloc[i]!r})"
+            return f"{i} ({col}={gdf[col].astype(object).iloc[i]!r})"
     return str(i)
 
 
