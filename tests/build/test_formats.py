@@ -72,3 +72,24 @@ def test_tntp_units_and_capacities() -> None:
     e = np.flatnonzero((net.node_id[net.tail] == 1) & (net.node_id[net.head] == 2))[0]
     assert net.capacity_per_s[0, e] == pytest.approx(25900.20064 / 3600)
     assert net.length_m[e] == pytest.approx(6000.0)
+
+
+@pytest.mark.parametrize("fmt", ["osm_pbf", "tntp", "gmns"])
+@pytest.mark.parametrize("population", ["raster", "polygons"])
+def test_cli_info_and_validate_on_real_networks(fmt: str, population: str, make_scenario) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from evacplan.cli import app
+
+    path = make_scenario(NETWORKS[fmt], population=population)
+    runner = CliRunner()
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["info", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["nodes"] > 0 and data["edges"] > 0 and data["population"] > 0
+    assert data["population"] == sum(data["by_group"].values()) == sum(data["by_mode"].values())
+    assert sum(z["population"] for z in data["danger_zones"]) <= data["population"]
