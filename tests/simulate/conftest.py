@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ def edge_index(problem: Problem, u: int, v: int) -> int:
 
 def hand_plan(problem: Problem, groups: Sequence[tuple[int, int, float, Sequence[int]]]) -> Plan:
     """A plan from ``(row, count, departure_s, node path)`` tuples, timed at free flow."""
-    paths = [[edge_index(problem, a, b) for a, b in zip(nodes[:-1], nodes[1:], strict=True)] for *_, nodes in groups]
+    paths = [[edge_index(problem, a, b) for a, b in itertools.pairwise(nodes)] for *_, nodes in groups]
     indptr = np.zeros(len(groups) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(p) for p in paths])
     edges = np.array([e for p in paths for e in p], dtype=np.int64)

@@ -43,14 +43,14 @@ def random_problems(draw):
     return problem, events, packet, compliance_seed
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_problems())
 def test_conservation_and_capacity(case):
     problem, events, packet, seed = case
     # check=True recounts every person from the packets after every step and checks edge storage
     r = simulate(problem, events=events, packet_size=packet, seed=seed, check=True)
     assert r.evacuated + r.en_route + r.stranded + r.unreachable == r.evacuees
-    assert r.en_route >= r.stranded >= 0
+    assert r.en_route >= 0 and r.stranded >= 0
     # safe zones never take more than their capacity
     cap = problem.zones.safe_capacity
     got = np.bincount(r.arrival_safe_zone, weights=r.arrival_count, minlength=len(cap))

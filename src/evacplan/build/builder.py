@@ -90,7 +90,7 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
     if closed is not None:
         drop = closed_edge_mask(raw, crs, closed.geometry, scenario.closed.snap_m if scenario.closed else 50.0)
     net = compile_network(raw, scenario.modes, ns.defaults, crs=crs, drop_edges=drop)
-    zones = _zone_map(scenario, net.x, net.y, danger, safe)
+    zones = _zone_map(scenario, net.x, net.y, danger, safe, metric=bool(crs))
 
     say("allocating the population")
     pts = read_population(scenario.population, crs)
@@ -184,7 +184,9 @@ def _check_zone_mobilization(scenario: Scenario, danger: object, c: Collector) -
             c.add(f"mobilization.zones.{zone_name}", f"no danger zone is named {zone_name!r} (zones: {names})")
 
 
-def _zone_map(scenario: Scenario, x: np.ndarray, y: np.ndarray, danger: object, safe: object) -> ZoneMap:
+def _zone_map(
+    scenario: Scenario, x: np.ndarray, y: np.ndarray, danger: object, safe: object, metric: bool
+) -> ZoneMap:
     n = x.size
     d_names = tuple(str(v) for v in danger["name"])  # type: ignore[index]
     deadlines = danger["clear_by"].astype(float).to_numpy() * 60.0  # type: ignore[index]
@@ -198,7 +200,8 @@ def _zone_map(scenario: Scenario, x: np.ndarray, y: np.ndarray, danger: object, 
     node_safe = np.full(n, -1, dtype=np.int32)
     for z, geom in enumerate(safe.geometry):  # type: ignore[attr-defined]
         node_safe[shapely.contains_xy(geom, x, y) & (node_safe < 0)] = z
-    geo_area = safe.geometry.area.to_numpy() if scenario.network.crs != "" else np.full(len(s_names), np.nan)  # type: ignore[attr-defined]
+    # polygon areas mean something only in a metric CRS; abstract networks need `area_m2` or `capacity`
+    geo_area = safe.geometry.area.to_numpy() if metric else np.full(len(s_names), np.nan)  # type: ignore[attr-defined]
     area = _column(safe, "area_m2", geo_area)
     per_person = scenario.standards.capacity_m2_per_person
     capacity = _column(safe, "capacity", np.where(np.isfinite(area), area / per_person, np.inf))

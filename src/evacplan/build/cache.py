@@ -8,6 +8,7 @@ disable caching.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import json
 import logging
@@ -45,7 +46,10 @@ def cache_key(scenario: Scenario) -> str | None:
     h = hashlib.sha256(f"evacplan {__version__} cache {_FORMAT}\n".encode())
     for p in scenario.input_paths():
         h.update(str(p.name).encode())
-        files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
+        if p.is_dir():
+            files = sorted(q for q in p.rglob("*") if q.is_file())
+        else:  # a shapefile's .dbf, .prj, ... sit beside it under the same stem
+            files = sorted(q for q in p.parent.glob(f"{glob.escape(p.stem)}.*") if q.is_file()) or [p]
         for f in files:
             with open(f, "rb") as fh:
                 for chunk in iter(lambda fh=fh: fh.read(1 << 22), b""):  # type: ignore[misc]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from evacplan.errors import EvacplanError, ScenarioInvalid
 
@@ -29,7 +30,7 @@ def user_errors() -> Iterator[None]:
     except ScenarioInvalid as exc:
         err_console.print(f"[bold red]Invalid scenario[/]: {len(exc.problems)} problem(s)")
         for p in exc.problems:
-            err_console.print(f"  [red]-[/] {p}", highlight=False, markup=False)
+            err_console.print(f"  [red]-[/] {escape(str(p))}", highlight=False)
         raise typer.Exit(2) from None
     except EvacplanError as exc:
         err_console.print(f"[bold red]Error[/]: {exc}", highlight=False)

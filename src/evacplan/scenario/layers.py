@@ -84,8 +84,9 @@ def _zone_layer(c: Collector, spec: LayerSpec, where: str, polygons: bool = True
         if not types <= _POLYGONS:
             c.add(where, f"expected polygons, found {sorted(types - _POLYGONS)}", file=f)
     if spec.name_column not in gdf.columns:
-        c.add(f"{where}.{spec.name_column}", f"name column {spec.name_column!r} is missing; zones are named "
-              f"'{where} 1', '{where} 2', ...", file=f)
+        present = [k for k in gdf.columns if k != "geometry"]
+        c.add(f"{where}.{spec.name_column}", f"name column {spec.name_column!r} is missing (columns: {present}); "
+              f"set `name_column` in [{where}] to the column that names the zones", file=f)
         gdf[spec.name_column] = [f"{where} {i + 1}" for i in range(len(gdf))]
     else:
         names = gdf[spec.name_column].astype(str)

@@ -24,11 +24,12 @@ from evacplan.scenario.schema import (
     Scenario,
     StandardsSpec,
 )
+from evacplan.scenario.variants import parse_variants
 
 __all__ = ["default_scenario_path", "load_scenario", "parse_scenario"]
 
 TOP_KEYS = ("name", "description", "time_step", "horizon", "seed", "network", "population", "danger_zones",
-            "safe_zones", "closed", "modes", "mobilization", "standards")
+            "safe_zones", "closed", "modes", "mobilization", "standards", "variants")
 NETWORK_FORMATS = ("auto", "osm", "graphml", "tntp", "gmns")
 POPULATION_KINDS = ("auto", "raster", "polygons", "points")
 MODE_NAMES = ("walk", "cart", "vehicle")
@@ -302,6 +303,7 @@ def parse_scenario(path: Path) -> Scenario:
     modes = _modes(c, raw)
     mob, zone_mob = _mobilization(c, raw, float(horizon or 1440.0))
     standards = _standards(c, raw)
+    variants = parse_variants(c, raw, base, float(horizon or 1440.0))
     if c.problems or network is None or population is None or danger is None or safe is None:
         raise ScenarioInvalid(c.problems)
     return Scenario(
@@ -319,5 +321,6 @@ def parse_scenario(path: Path) -> Scenario:
         time_step_min=float(step),
         horizon_min=float(horizon),
         seed=int(seed),
+        variants=variants,
         raw=raw,
     )

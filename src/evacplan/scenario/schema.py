@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evacplan.scenario.variants import VariantSpec
 
 __all__ = [
     "DEFAULT_GROUPS",
@@ -99,7 +103,7 @@ class NetworkSpec:
     path: Path
     format: str  # "osm" | "graphml" | "tntp" | "gmns"
     network_type: str = "walking"  # OSM only: "walking" | "driving" | "all"
-    nodes: Path | None = None  # TNTP node file or GMNS node.csv
+    nodes: Path | None = None  # TNTP node file (GMNS: node.csv is found beside link.csv)
     crs: str | None = None  # CRS of node coordinates when the file does not say (TNTP, GMNS)
     length_unit: str = "auto"  # TNTP only: "m" | "km" | "mi" | "ft" | "auto"
     defaults: NetworkDefaults = field(default_factory=NetworkDefaults)
@@ -160,6 +164,7 @@ class StandardsSpec:
     persons_per_latrine_later: float = 20.0
     persons_per_health_unit: float = 10000.0
     capacity_m2_per_person: float = 3.5
+    tent_covered_m2: float = 16.0  # assumed: a family tent of about 16 m2 floor (UNHCR family tent, approx.)
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,7 @@ class Scenario:
     time_step_min: float = 1.0
     horizon_min: float = 1440.0
     seed: int = 0
+    variants: tuple[VariantSpec, ...] = ()
     raw: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def input_paths(self) -> list[Path]:

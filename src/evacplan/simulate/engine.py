@@ -121,7 +121,7 @@ def _zone_index(problem: Problem, zone: int | str) -> int:
     return int(zone)
 
 
-def simulate(  # noqa: C901, PLR0915
+def simulate(
     problem: Problem,
     plan: Plan | None = None,
     *,
@@ -137,6 +137,7 @@ def simulate(  # noqa: C901, PLR0915
     space: Sequence[float] | None = None,
     seed: int | None = None,
     check: bool = False,
+    engine: str = "numba",
 ) -> SimulationResult:
     """Simulate an evacuation with mesoscopic link-queue dynamics.
 
@@ -176,6 +177,9 @@ def simulate(  # noqa: C901, PLR0915
     check
         Verify conservation and storage invariants after every step (slow; for tests). A broken invariant raises
         ``AssertionError``.
+    engine
+        ``"numba"`` (compiled kernel) or ``"python"``: the same step function interpreted by Python, slow but
+        steppable in a debugger and measurable by coverage; both must give identical results.
 
     Returns
     -------
@@ -187,6 +191,9 @@ def simulate(  # noqa: C901, PLR0915
         raise ValueError(f"packet_size must be >= 1, got {packet_size}")
     if not 0.0 <= compliance <= 1.0:
         raise ValueError(f"compliance must be in [0, 1], got {compliance}")
+    if engine not in ("numba", "python"):
+        raise ValueError(f"engine must be 'numba' or 'python', got {engine!r}")
+    step_fn = K.run_steps if engine == "numba" else K.run_steps.py_func
     t_start = time.perf_counter()
     seed = problem.seed if seed is None else int(seed)
     rng = np.random.default_rng(seed)
@@ -359,7 +366,7 @@ def simulate(  # noqa: C901, PLR0915
         minutes = int((stop - step) * dt_s // 60) + 2
         if rec.shape[0] < rec_n[0] + minutes * m:
             rec = np.concatenate([rec[: rec_n[0]], np.zeros((rec_n[0] + 2 * minutes * m, 5))])
-        code, step = K.run_steps(
+        code, step = step_fn(
             step, stop, float(dt_s), seed, check,
             rev_indptr, rev_edges, head, ftime, inv_cap, net.storage.astype(np.float64), sp, edge_zone, node_zone,
             node_safe, path_edges,
@@ -386,7 +393,9 @@ def simulate(  # noqa: C901, PLR0915
     live &= pk_edge != K.ARRIVED
     where = np.where(pk_edge >= 0, head[np.maximum(pk_edge, 0)], pk_origin)
     on_path = (pk_path_pos >= 0) & (pk_path_pos < pk.path_end)
-    no_route = nh[0, pk_table, where] < 0
+    at_target = np.where(pk_dest >= 0, where == pk_dest,
+                         (node_safe[where] >= 0) & (safe_rem[np.maximum(node_safe[where], 0)] > 0))
+    no_route = (nh[0, pk_table, where] < 0) & ~at_target
     stranded = int(pk_count[live & no_route & ~on_path].sum())
     # unreachable people never leave: they are exposed from their zone's onset to the end
     unreach = ~problem.reachable

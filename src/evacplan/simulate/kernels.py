@@ -175,7 +175,7 @@ def _in_zone(p, z, pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_now, expo
 
 
 @njit(cache=True)
-def run_steps(  # noqa: PLR0913, C901
+def run_steps(
     step0, step1, dt, seed, check,
     # network (static)
     rev_indptr, rev_edges, head, ftime, inv_cap, storage, space, edge_zone, node_zone, node_safe, path_edges,
