@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import pytest
 from typer.testing import CliRunner
 
 from evacplan.cli import app

@@ -7,6 +7,8 @@ import logging
 import typer
 
 from evacplan.cli.info_cmd import info_command, validate_command
+from evacplan.cli.report_cmd import report_command
+from evacplan.cli.run_cmd import run_command
 
 __all__ = ["app", "main"]
 
@@ -19,6 +21,8 @@ app = typer.Typer(
 )
 app.command("info")(info_command)
 app.command("validate")(validate_command)
+app.command("run")(run_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

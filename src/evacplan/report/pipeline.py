@@ -216,13 +216,16 @@ def run_scenario(
             "name": name, "folder": folder.name, "description": "the scenario as given" if spec is None
             else spec.describe(), "changes": {} if spec is None else _changes(spec),
         })
+    _write_ete(out, result.variants)
+    st.finish()
+    manifest["timings_s"] = dict(st.timings)
+    write_json(out / "run.json", manifest)
     if opts.report:
         from evacplan.report.html import write_report
 
         st.start("report", "writing the report")
-        result.report = write_report([out], out / "report.html", manifest_override=manifest)
-    _write_ete(out, result.variants)
-    st.finish()
+        result.report = write_report([out], out / "report.html")
+        st.finish()
     result.timings = {**st.timings, "total": round(time.perf_counter() - t_all, 3)}
     manifest["timings_s"] = result.timings
     write_json(out / "run.json", manifest)

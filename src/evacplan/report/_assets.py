@@ -1,0 +1,149 @@
+"""The report's inline stylesheet and script (no CDN, no external file: the report works offline)."""
+
+from __future__ import annotations
+
+__all__ = ["CSS", "MAP_JS"]
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;margin:0;color:#222;
+background:#fafafa}
+header{background:#1f3a5f;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;opacity:.85;font-size:13px}
+main{padding:8px 24px 40px;max-width:1500px}
+section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:14px 0}
+h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:12px 0 6px}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}
+th{background:#f0f3f7}td.l,th.l{text-align:left}
+.bad{color:#b00020;font-weight:600}.ok{color:#1b7a3a}.muted{color:#777}
+.row{display:flex;flex-wrap:wrap;gap:14px}
+.note{font-size:12px;color:#555;max-width:1100px}
+#mapwrap{position:relative;border:1px solid #ccc;height:620px;background:#f4f6f8;overflow:hidden}
+#map{width:100%;height:100%;cursor:grab;display:block}
+#tip{position:absolute;pointer-events:none;background:rgba(255,255,255,.96);border:1px solid #999;
+border-radius:4px;padding:4px 7px;font-size:12px;display:none;max-width:340px;white-space:normal}
+.tools{margin:6px 0;display:flex;gap:6px;flex-wrap:wrap;align-items:center;font-size:13px}
+.tools button{border:1px solid #889;background:#fff;border-radius:4px;padding:3px 9px;cursor:pointer}
+.tools button.on{background:#1f3a5f;color:#fff}
+.legend{font-size:12px;display:flex;gap:14px;flex-wrap:wrap;margin-top:6px}
+.sw{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;border:1px solid #777}
+"""
+
+# The map: the variants' map data are in <script type="application/json" id="mapdata">; one SVG is drawn per
+# selected variant. Coordinates are metres (y up); the view box does the pan and zoom.
+MAP_JS = r"""
+(function(){
+'use strict';
+const data = JSON.parse(document.getElementById('mapdata').textContent);
+const svg = document.getElementById('map');
+const tip = document.getElementById('tip');
+const NS = 'http://www.w3.org/2000/svg';
+let view = null, home = null;
+function el(tag, attrs, parent){const e=document.createElementNS(NS, tag);
+  for(const k in attrs){e.setAttribute(k, attrs[k]);} if(parent){parent.appendChild(e);} return e;}
+function fmt(v){return (v===null||v===undefined)?'n/a':(typeof v==='number'?v.toLocaleString('en-US',
+  {maximumFractionDigits:1}):String(v));}
+function ringPath(rings, H){return rings.map(r=>'M'+r.map(p=>p[0].toFixed(1)+' '+(H-p[1]).toFixed(1))
+  .join('L')).join(' ');}
+function setView(v){view=v; svg.setAttribute('viewBox', v.join(' '));}
+function draw(i){
+  while(svg.firstChild){svg.removeChild(svg.firstChild);}
+  const m = data[i].map;
+  const xs = m.x, ys = m.y;
+  let W = 1, H = 1;
+  for(let k=0;k<xs.length;k++){if(xs[k]>W){W=xs[k];} if(ys[k]>H){H=ys[k];}}
+  const pad = 0.04*Math.max(W,H);
+  home = [-pad, -pad, W+2*pad, H+2*pad];
+  setView(home.slice());
+  el('rect', {x:-1e6, y:-1e6, width:2e6, height:2e6, fill:'#f4f6f8'}, svg);
+  const gz = el('g', {id:'zones'}, svg);
+  for(const f of m.safe_zones){
+    const p = el('path', {d:ringPath(f.rings,H), fill:'#2a9d55', 'fill-opacity':0.25, stroke:'#1b7a3a',
+      'stroke-width':2, 'vector-effect':'non-scaling-stroke', class:'zone safe'}, gz);
+    p.dataset.tip = JSON.stringify(Object.assign({kind:'safe zone'}, f.props));
+  }
+  for(const f of m.danger_zones){
+    const pop = f.props.population||0, ex = f.props.exposed||0;
+    const share = pop>0 ? ex/pop : 0;
+    const p = el('path', {d:ringPath(f.rings,H), fill:'#d62828', 'fill-opacity':(0.08+0.45*share).toFixed(3),
+      stroke:'#9d0208', 'stroke-width':2, 'stroke-dasharray':'8 4', 'vector-effect':'non-scaling-stroke',
+      class:'zone danger'}, gz);
+    p.dataset.tip = JSON.stringify(Object.assign({kind:'danger zone'}, f.props));
+  }
+  const ge = el('g', {id:'edges'}, svg);
+  const E = m.edges; let fmax = 1;
+  for(const f of E.flow){if(f>fmax){fmax=f;}}
+  const order = E.flow.map((f,k)=>k).sort((a,b)=>E.flow[a]-E.flow[b]);
+  for(const k of order){
+    const a = E.a[k], b = E.b[k], f = E.flow[k];
+    const w = f>0 ? 1+7*Math.sqrt(f/fmax) : 0.6;
+    const c = f>0 ? 'hsl(' + (210-190*Math.sqrt(f/fmax)).toFixed(0) + ',80%,42%)' : '#a9b0b8';
+    const ln = el('line', {x1:xs[a], y1:H-ys[a], x2:xs[b], y2:H-ys[b], stroke:c, 'stroke-width':w,
+      'stroke-linecap':'round', 'vector-effect':'non-scaling-stroke', class:'edge'}, ge);
+    ln.dataset.tip = JSON.stringify({kind:'street', edge:E.edge[k], persons:f, max_queue:E.queue[k]});
+  }
+  const gb = el('g', {id:'bottlenecks'}, svg);
+  for(const k of E.bottleneck){
+    const a = E.a[k], b = E.b[k];
+    const ln = el('line', {x1:xs[a], y1:H-ys[a], x2:xs[b], y2:H-ys[b], stroke:'#e00000', 'stroke-width':10,
+      'stroke-opacity':0.55, 'stroke-linecap':'round', 'vector-effect':'non-scaling-stroke', class:'bottleneck'},
+      gb);
+    ln.dataset.tip = JSON.stringify({kind:'bottleneck', edge:E.edge[k], persons:E.flow[k], max_queue:E.queue[k]});
+  }
+  const gc = el('g', {id:'closed'}, svg);
+  for(const c of m.closed){
+    const poly = c.type.indexOf('Polygon')>=0, pt = c.type.indexOf('Point')>=0;
+    if(pt){for(const r of c.rings){for(const q of r){
+      el('circle', {cx:q[0], cy:H-q[1], r:25, fill:'#000', 'fill-opacity':0.6}, gc);}}continue;}
+    const p = el('path', {d:ringPath(c.rings,H), fill:poly?'#000':'none', 'fill-opacity':0.2, stroke:'#000',
+      'stroke-width':4, 'stroke-dasharray':'10 5', 'vector-effect':'non-scaling-stroke', class:'closed'}, gc);
+    p.dataset.tip = JSON.stringify({kind:'closed', geometry:c.type});
+  }
+  const gx = el('g', {id:'exposed'}, svg);
+  let xmax = 1; for(const q of m.exposed_nodes){if(q[1]>xmax){xmax=q[1];}}
+  for(const q of m.exposed_nodes){
+    const c = el('circle', {cx:xs[q[0]], cy:H-ys[q[0]], r:(6+30*Math.sqrt(q[1]/xmax)).toFixed(1),
+      fill:'#ff006e', 'fill-opacity':0.35, stroke:'#9d0050', 'stroke-width':1,
+      'vector-effect':'non-scaling-stroke', class:'exposed'}, gx);
+    c.dataset.tip = JSON.stringify({kind:'people still in danger after the deadline (plan)', persons:q[1]});
+  }
+  document.getElementById('flowsrc').textContent = m.flow_source;
+}
+svg.addEventListener('mousemove', ev=>{
+  const t = ev.target && ev.target.dataset ? ev.target.dataset.tip : null;
+  if(!t || drag){tip.style.display='none'; return;}
+  const o = JSON.parse(t);
+  tip.innerHTML = Object.keys(o).map(k=>'<b>'+k.replace(/_/g,' ')+'</b>: '+fmt(o[k])).join('<br>');
+  const r = svg.getBoundingClientRect();
+  tip.style.left = (ev.clientX-r.left+14)+'px'; tip.style.top = (ev.clientY-r.top+14)+'px';
+  tip.style.display = 'block';
+});
+svg.addEventListener('mouseleave', ()=>{tip.style.display='none';});
+svg.addEventListener('wheel', ev=>{
+  ev.preventDefault();
+  const r = svg.getBoundingClientRect();
+  const s = Math.min(view[2]/r.width, view[3]/r.height);
+  const ox = view[0] + (view[2] - r.width*s)/2, oy = view[1] + (view[3] - r.height*s)/2;
+  const mx = ox + (ev.clientX-r.left)*s, my = oy + (ev.clientY-r.top)*s;
+  const f = ev.deltaY < 0 ? 0.8 : 1.25;
+  setView([mx-(mx-view[0])*f, my-(my-view[1])*f, view[2]*f, view[3]*f]);
+}, {passive:false});
+let drag = null;
+svg.addEventListener('mousedown', ev=>{drag = {x:ev.clientX, y:ev.clientY, v:view.slice()};
+  svg.style.cursor='grabbing';});
+window.addEventListener('mouseup', ()=>{drag = null; svg.style.cursor='grab';});
+window.addEventListener('mousemove', ev=>{
+  if(!drag){return;}
+  const r = svg.getBoundingClientRect();
+  const s = Math.max(drag.v[2]/r.width, drag.v[3]/r.height);
+  setView([drag.v[0]-(ev.clientX-drag.x)*s, drag.v[1]-(ev.clientY-drag.y)*s, drag.v[2], drag.v[3]]);
+});
+document.getElementById('reset').addEventListener('click', ()=>setView(home.slice()));
+const buttons = document.querySelectorAll('#variants button');
+buttons.forEach(b=>b.addEventListener('click', ()=>{
+  buttons.forEach(x=>x.classList.remove('on')); b.classList.add('on'); draw(+b.dataset.i);
+}));
+draw(0);
+document.body.dataset.mapReady = '1';
+})();
+"""

@@ -1,0 +1,310 @@
+"""The HTML report: one self-contained file (inline SVG, CSS and script) that works offline.
+
+It reads run folders written by :func:`evacplan.report.run_scenario` (``run.json`` and each variant's
+``assessment.json`` and ``map.json``); with several folders, or a folder with variants, the variants stand side by
+side.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from evacplan._atomic import atomic_path
+from evacplan.errors import EvacplanError
+from evacplan.report._assets import CSS, MAP_JS
+from evacplan.report.svg import PALETTE, Series, line_chart
+
+__all__ = ["RunFolderError", "VariantRun", "load_runs", "render_report", "write_report"]
+
+
+class RunFolderError(ValueError, EvacplanError):
+    """A folder is not a run folder written by ``evacplan run``."""
+
+
+@dataclass(frozen=True)
+class VariantRun:
+    """One variant of one run, as the report needs it."""
+
+    label: str
+    description: str
+    assessment: dict[str, Any]
+    map: dict[str, Any] | None
+
+
+def _variant(folder: Path, label: str, description: str = "") -> VariantRun:
+    a_path = folder / "assessment.json"
+    if not a_path.exists():
+        raise RunFolderError(f"{folder} has no assessment.json: not a run folder written by `evacplan run`")
+    a = json.loads(a_path.read_text(encoding="utf-8"))
+    m_path = folder / "map.json"
+    m = json.loads(m_path.read_text(encoding="utf-8")) if m_path.exists() else None
+    return VariantRun(label, description or a.get("description", ""), a, m)
+
+
+def load_runs(folders: list[str | os.PathLike[str]]) -> list[VariantRun]:
+    """Every variant of every run folder (a folder may also be a single variant's folder).
+
+    Raises
+    ------
+    RunFolderError
+        When a folder does not exist or holds no run.
+    """
+    out: list[VariantRun] = []
+    paths = [Path(f) for f in folders]
+    for p in paths:
+        if not p.is_dir():
+            raise RunFolderError(f"{p} is not a folder")
+        prefix = f"{p.name} / " if len(paths) > 1 else ""
+        manifest = p / "run.json"
+        if manifest.exists():
+            run = json.loads(manifest.read_text(encoding="utf-8"))
+            for v in run.get("variants", []):
+                out.append(_variant(p / v["folder"], prefix + v["name"], v.get("description", "")))
+        elif (p / "assessment.json").exists():
+            out.append(_variant(p, p.name))
+        else:
+            raise RunFolderError(f"{p} holds neither run.json nor assessment.json: not a run folder")
+    if not out:
+        raise RunFolderError("no variants found in " + ", ".join(str(p) for p in paths))
+    return out
+
+
+def _num(v: Any, digits: int = 0) -> str:
+    if v is None:
+        return '<span class="muted">n/a</span>'
+    if isinstance(v, bool):
+        return '<span class="ok">yes</span>' if v else '<span class="bad">no</span>'
+    if isinstance(v, int | float):
+        return f"{v:,.{digits}f}"
+    return escape(str(v))
+
+
+def _gap(v: Any, digits: int = 0) -> str:
+    if v is None:
+        return '<span class="muted">unknown</span>'
+    return f'<span class="bad">{v:,.{digits}f}</span>' if v > 0 else '<span class="ok">0</span>'
+
+
+def _table(head: list[str], rows: list[list[str]], left: int = 1) -> str:
+    th = "".join(f'<th class="{"l" if i < left else ""}">{h}</th>' for i, h in enumerate(head))
+    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r))
+                   + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _summary(runs: list[VariantRun]) -> str:
+    rows = []
+    for r in runs:
+        a, s = r.assessment, r.assessment.get("summary", {})
+        exposed = sum(e["exposed"] for e in a["exposure"])
+        pm = sum(e["person_minutes"] for e in a["exposure"])
+        rows.append([f"<b>{escape(r.label)}</b><br><span class='muted'>{escape(r.description)}</span>",
+                     _num(a["evacuees"]), _num(a["evacuated"]), _num(a["unreachable"]),
+                     _num(s.get("evacuation_time_min"), 1), _num(s.get("t90_min"), 1),
+                     _num(s.get("plan_lower_bound_min"), 1), _num(s.get("compliance"), 2),
+                     f'<span class="{"bad" if exposed else "ok"}">{exposed:,}</span>', _num(pm)])
+    return _table(["variant", "evacuees", "in safety", "no path to safety", "evacuation time (min)",
+                   "90 % safe (min)", "plan lower bound (min)", "compliance", "exposed after deadline",
+                   "person-minutes exposed"], rows)
+
+
+def _ete(runs: list[VariantRun]) -> str:
+    zones: list[str] = []
+    for r in runs:
+        for e in r.assessment["ete"]:
+            if e["zone"] not in zones:
+                zones.append(e["zone"])
+    head = ["danger zone", "deadline (min)"]
+    for r in runs:
+        head += [f"{escape(r.label)}<br>50 %", "90 %", "100 %", "met"]
+    rows = []
+    for z in zones:
+        row = [escape(z), ""]
+        for r in runs:
+            e = next((x for x in r.assessment["ete"] if x["zone"] == z), None)
+            if e is None:
+                row += ["", "", "", ""]
+                continue
+            row[1] = row[1] or _num(e["deadline_min"])
+            t100 = _num(e["t100_min"], 1) if e["t100_min"] is not None else '<span class="bad">not cleared</span>'
+            row += [_num(e["t50_min"], 1), _num(e["t90_min"], 1), t100, "" if e["met"] is None else _num(e["met"])]
+        rows.append(row)
+    return _table(head, rows)
+
+
+def _charts(runs: list[VariantRun]) -> str:
+    out = []
+    for r in runs:
+        a = r.assessment
+        series, vlines = [], []
+        deadlines = {e["zone"]: e["deadline_min"] for e in a["ete"]}
+        for i, c in enumerate(a["curves"]):
+            pop = c["population"] or 1
+            color = "#000000" if c["zone"] == "all" else PALETTE[i % len(PALETTE)]
+            series.append(Series(c["zone"], c["minutes"], [100.0 * v / pop for v in c["evacuated"]], color,
+                                 dash="6 3" if c["zone"] == "all" else ""))
+            if deadlines.get(c["zone"]) is not None:
+                vlines.append((deadlines[c["zone"]], f"deadline {c['zone']}", color))
+        out.append(line_chart(series, title=r.label, xlabel="minutes from the start", ylabel="% of evacuees safe",
+                              vlines=vlines, hlines=[(90.0, "90 %")], ymax=100.0, width=520, height=300))
+    if len(runs) > 1:
+        series = []
+        for i, r in enumerate(runs):
+            c = next(c for c in r.assessment["curves"] if c["zone"] == "all")
+            pop = c["population"] or 1
+            series.append(Series(r.label, c["minutes"], [100.0 * v / pop for v in c["evacuated"]],
+                                 PALETTE[i % len(PALETTE)]))
+        out.insert(0, line_chart(series, title="All evacuees, by variant", xlabel="minutes from the start",
+                                 ylabel="% of evacuees safe", hlines=[(90.0, "90 %")], ymax=100.0, width=520,
+                                 height=300))
+    return '<div class="row">' + "".join(out) + "</div>"
+
+
+def _gaps(runs: list[VariantRun]) -> str:
+    out = []
+    st = runs[0].assessment["standards"]
+    for r in runs:
+        rows = []
+        for s in r.assessment["safe_zones"]:
+            rows.append([escape(s["name"]), _num(s["received"]), _num(s["capacity"]), _num(s["site_m2_per_person"], 1),
+                         _gap(s["site_gap_km2"], 2), _num(s["tents_needed"]), _gap(s["water_gap_m3_day"], 0),
+                         _gap(s["water_points_gap"]), _gap(s["latrines_gap"]), _gap(s["latrines_later_gap"]),
+                         _gap(s["health_units_gap"])])
+        out.append(f"<h3>{escape(r.label)}</h3>" + _table(
+            ["safe zone", "people received", "capacity", "site m2 / person", "extra land (km2)",
+             "family tents", "water gap (m3/day)", "water points gap", "latrines gap (1/50)",
+             "latrines gap (1/20)", "health units gap"], rows))
+    note = (f"Minimums: {st['site_area_m2_per_person']:g} m2 site area, {st['covered_area_m2_per_person']:g} m2 "
+            f"covered space, {st['water_l_per_person_day']:g} L water per day, 1 water point per "
+            f"{st['persons_per_water_point']:g}, 1 latrine per {st['persons_per_latrine']:g} at first and per "
+            f"{st['persons_per_latrine_later']:g} later, 1 basic health unit per {st['persons_per_health_unit']:g} "
+            "people (Sphere Handbook 2018, unless the scenario overrides them). Tents: a family tent of "
+            f"{st['tent_covered_m2']:g} m2 covered floor (assumed; UNHCR family tent, approx.) shelters "
+            f"{st['persons_per_tent']} persons at the covered-space minimum; no existing shelter is assumed. "
+            "'unknown': the scenario gives no inventory.")
+    return "".join(out) + f'<p class="note">{escape(note)}</p>'
+
+
+def _vulnerable(runs: list[VariantRun]) -> str:
+    out = []
+    for r in runs:
+        rows = [[escape(v["zone"]), escape(v["group"]), _num(v["persons"]), _num(v["on_foot"]),
+                 _gap(v["cannot_walk_in_time"]), _num(v["late_even_by_vehicle"]), _num(v["vehicles_needed"])]
+                for v in r.assessment["vulnerable"]]
+        if not rows:
+            out.append(f"<h3>{escape(r.label)}</h3><p class='muted'>no group is marked vulnerable</p>")
+            continue
+        out.append(f"<h3>{escape(r.label)}</h3>" + _table(
+            ["danger zone", "group", "persons", "on foot", "cannot walk out in time (seats needed)",
+             "late even by vehicle", "vehicles (one trip)"], rows, left=2))
+    return "".join(out)
+
+
+def _exposure(runs: list[VariantRun]) -> str:
+    head = ["danger zone", "deadline (min)"]
+    zones = [e["zone"] for e in runs[0].assessment["exposure"]]
+    rows = [[escape(z), _num(runs[0].assessment["exposure"][i]["deadline_min"])] for i, z in enumerate(zones)]
+    for r in runs:
+        head += [f"{escape(r.label)}<br>exposed", "person-minutes"]
+        by = {e["zone"]: e for e in r.assessment["exposure"]}
+        for i, z in enumerate(zones):
+            e = by.get(z)
+            rows[i] += [_gap(e["exposed"]) if e else "", _num(e["person_minutes"]) if e else ""]
+    return _table(head, rows)
+
+
+def _border(runs: list[VariantRun]) -> str:
+    out = []
+    for r in runs:
+        b = r.assessment.get("border")
+        if b is None:
+            continue
+        rows = [[escape(x["zone"]), _num(x["evacuees"]), _num(x["shorter_open"]), _num(x["nearest_across"]),
+                 _num(x["either"]), _num(x["minutes_saved_mean"], 1)] for x in b]
+        out.append(f"<h3>{escape(r.label)}</h3>" + _table(
+            ["danger zone", "evacuees", "shorter walk to safety if open", "nearest refuge across the border",
+             "either", "mean walking minutes saved"], rows))
+    if not out:
+        return "<p class='muted'>The scenario closes nothing.</p>"
+    return "".join(out) + ("<p class='note'>A counterfactual, never planned: the scenario is built again with its "
+                           "[closed] layer open; walking times at each group's speed, free flow.</p>")
+
+
+def _bottlenecks(runs: list[VariantRun]) -> str:
+    out = []
+    for r in runs:
+        items = r.assessment.get("summary", {}).get("bottlenecks", [])
+        lis = "".join(f"<li>{escape(b)}</li>" for b in items) or "<li class='muted'>none reported</li>"
+        out.append(f"<h3>{escape(r.label)}</h3><ul>{lis}</ul>")
+    return "".join(out)
+
+
+def render_report(runs: list[VariantRun], title: str | None = None) -> str:
+    """The report's HTML text."""
+    from evacplan import __version__
+
+    name = title or runs[0].assessment.get("scenario", "evacplan")
+    maps = [{"label": r.label, "map": r.map} for r in runs if r.map is not None]
+    buttons = "".join(f'<button data-i="{i}" class="{"on" if i == 0 else ""}">{escape(m["label"])}</button>'
+                      for i, m in enumerate(maps))
+    data = json.dumps(maps, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    map_section = (
+        '<section><h2>Map</h2><div class="tools" id="variants">Variant: ' + buttons +
+        ' <button id="reset">reset view</button> <span class="muted">wheel: zoom, drag: pan, hover: details; '
+        'street width and colour: persons through (<span id="flowsrc"></span>)</span></div>'
+        '<div id="mapwrap"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg><div id="tip"></div></div>'
+        '<div class="legend"><span><i class="sw" style="background:#2a9d55;opacity:.5"></i>safe zone</span>'
+        '<span><i class="sw" style="background:#d62828;opacity:.4"></i>danger zone (darker: more people exposed)'
+        '</span><span><i class="sw" style="background:#e00000"></i>bottleneck (longest queues)</span>'
+        '<span><i class="sw" style="background:#000"></i>closed</span>'
+        '<span><i class="sw" style="background:#ff006e;border-radius:7px"></i>people still in danger after the '
+        'deadline (plan estimate)</span></div></section>'
+    ) if maps else ""
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(name)}: evacuation report</title>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<style>{CSS}</style></head><body>",
+        f"<header><h1>{escape(name)}</h1><p>Evacuation report: {len(runs)} run(s). evacplan {__version__}, "
+        f"{now}. Figures are model estimates; check them against what is known on the ground.</p></header><main>",
+        f"<section><h2>Summary</h2>{_summary(runs)}</section>",
+        map_section,
+        f"<section><h2>Clearance</h2>{_charts(runs)}</section>",
+        "<section><h2>Evacuation time estimates (NUREG/CR-7002 style)</h2>"
+        f"<p class='note'>Minutes until 50 %, 90 % and 100 % of each danger zone's evacuees are in safety; people "
+        f"with no path to safety count, so such a zone is never cleared.</p>{_ete(runs)}</section>",
+        f"<section><h2>Safe zones against the Sphere minimums</h2>{_gaps(runs)}</section>",
+        f"<section><h2>Vulnerable people</h2><p class='note'>Walking vulnerable people who cannot reach safety "
+        f"on foot before their zone's deadline (their group's speed, shortest path, departures by the "
+        f"mobilization curve, no queues): each needs a vehicle seat.</p>{_vulnerable(runs)}</section>",
+        f"<section><h2>Exposure after the deadlines</h2>{_exposure(runs)}</section>",
+        f"<section><h2>The closed border (counterfactual)</h2>{_border(runs)}</section>",
+        f"<section><h2>What limits the plan</h2>{_bottlenecks(runs)}</section>",
+        "</main>",
+        f'<script type="application/json" id="mapdata">{data}</script>' if maps else "",
+        f"<script>{MAP_JS}</script>" if maps else "",
+        "</body></html>",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def write_report(folders: list[str | os.PathLike[str]], out: str | os.PathLike[str], title: str | None = None) -> Path:
+    """Write the report of one or more run folders to ``out`` (atomically).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    html = render_report(load_runs(folders), title)
+    final = Path(out)
+    with atomic_path(final) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return final
