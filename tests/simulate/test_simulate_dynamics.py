@@ -168,3 +168,33 @@ def test_python_engine_gives_identical_results(edge_of, plan_of):
               "exposure_person_min_by_zone"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
     assert a.exposed == b.exposed and a.evacuated == b.evacuated == 500
+
+
+def test_reproduces_planner_evacuation_time_without_congestion():
+    planner = pytest.importorskip("evacplan.plan")
+    rng = np.random.default_rng(5)
+    side = 5
+    edges = []
+    for i in range(side):
+        for j in range(side):
+            u = i * side + j
+            for v in ([u + 1] if j + 1 < side else []) + ([u + side] if i + 1 < side else []):
+                t = float(rng.integers(1, 4)) * 60.0  # whole planning steps: the plan's times are then exact
+                edges += [(u, v, t, 100.0), (v, u, t, 100.0)]
+    sources = {int(u): 40 for u in rng.choice(np.arange(6, 19), size=6, replace=False)}
+    p = toy_problem(side * side, edges, sources, {0: 0, side * side - 1: 1}, horizon_s=3 * 3600.0)
+    plan = planner.plan(p, method="fast")
+    r = simulate(p, plan, compliance=1.0, check=True)
+    assert r.evacuated == sum(sources.values())
+    assert r.evacuation_time_s == pytest.approx(plan.evacuation_time_s, rel=0.05)
+
+
+def test_gridlock_and_stuck_time():
+    # a ring 0->1->2->3->0 holding one packet per edge; everyone wants to go two nodes on: circular waiting
+    ring = [(i, (i + 1) % 4, 30.0, 2.0, 10.0) for i in range(4)]
+    p = toy_problem(4, ring, {i: 100 for i in range(4)}, {0: 0, 1: 1, 2: 2, 3: 3}, horizon_s=3600.0)
+    dest = np.array([(int(o) + 2) % 4 for o in p.demand.origin])
+    locked = simulate(p, destination=dest, check=True)
+    assert locked.evacuated == 0 and locked.en_route == 400
+    freed = simulate(p, destination=dest, stuck_s=60.0, check=True)
+    assert freed.evacuated == 400

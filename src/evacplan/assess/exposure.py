@@ -73,25 +73,21 @@ def plan_exit_times(problem: Problem, plan: Plan) -> NDArray[np.float64]:
         return out
     grp = np.repeat(np.arange(g), np.diff(plan.path_indptr))
     e = plan.path_edges
-    outside = z.node_danger[net.head[e]] < 0
-    # free time of each path edge for its group's (mode, demographic group)
-    pairs = np.unique(np.c_[d.mode[rows], d.group[rows]], axis=0)
-    t_edge = np.empty(e.size)
-    for k, gr in pairs:
-        sel = (d.mode[rows[grp]] == k) & (d.group[rows[grp]] == gr)
-        t_edge[sel] = problem.edge_time_s(int(k), int(gr))[e[sel]]
-    t_exit = plan.path_entry_s + np.where(np.isfinite(t_edge), t_edge, 0.0) if plan.path_entry_s.size else None
-    if t_exit is None:
+    # first edge of each path that ends outside every danger zone (``grp`` is sorted, so is ``grp[idx]``)
+    idx = np.flatnonzero(z.node_danger[net.head[e]] < 0)
+    if idx.size == 0 or plan.path_entry_s.size != e.size:
         return out
-    idx = np.flatnonzero(outside)
-    first = np.full(g, -1, dtype=np.int64)
-    # first outside edge per group: the smallest index of each group among ``idx``
-    if idx.size:
-        gi = grp[idx]
-        uniq, pos = np.unique(gi, return_index=True)
-        first[uniq] = idx[pos]
-    has = (first >= 0) & ~outside_origin
-    out[has] = np.minimum(t_exit[first[has]], plan.arrival_s[has])
+    gi = grp[idx]
+    keep = np.r_[True, gi[1:] != gi[:-1]]
+    gi, idx = gi[keep], idx[keep]
+    # free time of that edge for its group's (mode, demographic group) class
+    n_groups = max(len(d.groups), 1)
+    keys, cls = np.unique(d.mode[rows].astype(np.int64) * n_groups + d.group[rows], return_inverse=True)
+    table = np.vstack([problem.edge_time_s(int(k // n_groups), int(k % n_groups)) for k in keys])
+    t_edge = table[cls[gi], e[idx]]
+    t_exit = plan.path_entry_s[idx] + np.where(np.isfinite(t_edge), t_edge, 0.0)
+    has = ~outside_origin[gi]
+    out[gi[has]] = np.minimum(t_exit[has], plan.arrival_s[gi[has]])
     return out
 
 

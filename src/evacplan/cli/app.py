@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from evacplan.cli.ensemble_cmd import ensemble_command
 from evacplan.cli.info_cmd import info_command, validate_command
 from evacplan.cli.report_cmd import report_command
 from evacplan.cli.run_cmd import run_command
@@ -23,6 +24,7 @@ app.command("info")(info_command)
 app.command("validate")(validate_command)
 app.command("run")(run_command)
 app.command("report")(report_command)
+app.command("ensemble")(ensemble_command)
 
 
 def main() -> None:

@@ -10,11 +10,14 @@ from evacplan.cli._common import console, user_errors
 
 __all__ = ["report_command"]
 
+_RUN_DIRS = typer.Argument(..., help="Run folders written by `evacplan run` (variants side by side).")
+_OUT = typer.Option(None, "--out", "-o", help="HTML file to write (default: RUN_DIR/report.html for one folder, "
+                    "report.html here for several).")
+
 
 def report_command(
-    run_dirs: list[Path] = typer.Argument(..., help="Run folders written by `evacplan run` (variants side by side)."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="HTML file to write (default: RUN_DIR/report.html "
-                                    "for one folder, report.html here for several)."),
+    run_dirs: list[Path] = _RUN_DIRS,
+    out: Path | None = _OUT,
     title: str | None = typer.Option(None, "--title", help="Title of the report (default: the scenario name)."),
 ) -> None:
     """Write a self-contained HTML report (map, clearance curves, ETE table, humanitarian gaps) that works offline."""

@@ -12,15 +12,18 @@ from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_la
 
 __all__ = ["run_command"]
 
+_OUT = typer.Option(Path("evacplan-run"), "--out", "-o", help="Run folder to write (created).")
+_VARIANT = typer.Option(None, "--variant", help="Run only these variants (repeatable); default: every variant the "
+                        "scenario declares.")
+
 
 def run_command(
     scenario: Path | None = SCENARIO_ARG,
-    out: Path = typer.Option(Path("evacplan-run"), "--out", "-o", help="Run folder to write (created)."),
+    out: Path = _OUT,
     method: str = typer.Option("fast", "--method", help="Planning method: fast or exact."),
     compliance: float = typer.Option(1.0, "--compliance", min=0.0, max=1.0,
                                      help="Share of planned evacuees who follow the plan in the simulation."),
-    variant: list[str] = typer.Option(None, "--variant", help="Run only these variants (repeatable); "
-                                      "default: every variant the scenario declares."),
+    variant: list[str] | None = _VARIANT,
     no_variants: bool = typer.Option(False, "--no-variants", help="Run the scenario as given only."),
     no_simulate: bool = typer.Option(False, "--no-simulate", help="Skip the simulation (figures from the plan)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild even if a cached build exists."),

@@ -85,6 +85,7 @@ def fast_groups(
     *,
     n_bins: int,
     window: int = WINDOW,
+    chunk: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64]]:
     """Plan every usable row; return the group buffers (in bins) and the persons left unplanned per row.
@@ -97,6 +98,8 @@ def fast_groups(
         Initial number of time bins of the capacity tables (doubled whenever a search runs past it).
     window
         See :data:`WINDOW`.
+    chunk
+        Smallest group a row gathers before leaving (default :func:`default_chunk`).
     progress
         Called with the fraction of persons planned so far.
     """
@@ -107,12 +110,14 @@ def fast_groups(
     tau = np.ascontiguousarray(disc.tau)
     weight = np.ascontiguousarray(disc.weight_s)
     wmin = weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf)
-    resid = np.full((m, n_bins), step)
-    nxt = np.tile(np.arange(n_bins + 1, dtype=np.int32), (m, 1))
+    resid = np.full((n_bins, m), step)
+    nxt = np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1)
     release = _extend(disc.release, n_bins)
     cumdep = np.zeros_like(release)
     remaining = np.where(disc.usable, d.count, 0).astype(np.int64)
-    d0 = np.array([kernels.first_departure(release, cumdep, r) for r in range(d.n_rows)], dtype=np.int64)
+    if chunk is None:
+        chunk = default_chunk(disc, remaining)
+    d0 = _first_departures(release, cumdep, remaining, chunk)
     zone_rem = zones.safe_capacity.astype(np.float64).copy()
     node_safe = zones.node_safe.astype(np.int64)
     origin = d.origin.astype(np.int64)
@@ -140,9 +145,9 @@ def fast_groups(
                 window, arr, pred_edge, pred_entry, src_row, settled, heap, targets,
             )
             a_min = arr[targets[:n_t]].min() if n_t else None
-            if overflow and (a_min is None or a_min >= resid.shape[1]):
+            if overflow and (a_min is None or a_min >= resid.shape[0]):
                 resid, nxt, release, cumdep = _grow(resid, nxt, release, cumdep, step)
-                d0 = np.array([kernels.first_departure(release, cumdep, r) for r in range(d.n_rows)])
+                d0 = _first_departures(release, cumdep, remaining, chunk)
                 still.append(c)
                 continue
             if n_t == 0:
@@ -150,7 +155,7 @@ def fast_groups(
             out.reserve(n_t * window, n_t * window * n)
             out.n_groups, out.n_path = kernels.commit_groups(
                 targets, n_t, window, arr, pred_edge, pred_entry, src_row, tail, tau[c], weight[c], wmin,
-                resid, nxt, release, cumdep, d0, remaining, node_safe, zone_rem,
+                resid, nxt, release, cumdep, d0, remaining, node_safe, zone_rem, chunk,
                 out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
                 out.n_groups, out.n_path,
             )
@@ -168,14 +173,31 @@ def fast_groups(
     return out.trimmed(), unplanned.astype(np.int64)
 
 
+def default_chunk(disc: Discretisation, remaining: NDArray[np.int64]) -> int:
+    """Smallest group a row waits to gather before leaving: the median one-bin capacity of the open edges.
+
+    Waiting for a bottleneck's worth of people keeps groups (and searches) few when many origins release people
+    slowly; rows with fewer persons left send them all.
+    """
+    caps = disc.cap_bin[disc.cap_bin > 0]
+    return int(max(1, np.median(caps))) if caps.size else 1
+
+
+def _first_departures(release, cumdep, remaining, chunk):  # type: ignore[no-untyped-def]
+    return np.array(
+        [kernels.first_departure(release, cumdep, r, min(chunk, remaining[r])) for r in range(release.shape[0])],
+        dtype=np.int64,
+    )
+
+
 def _grow(resid, nxt, release, cumdep, step):  # type: ignore[no-untyped-def]
     """Double the number of bins of every capacity table."""
-    m, t = resid.shape
+    t, m = resid.shape
     new_t = 2 * t
-    r2 = np.full((m, new_t), step)
-    r2[:, :t] = resid
-    n2 = np.tile(np.arange(new_t + 1, dtype=np.int32), (m, 1))
-    n2[:, :t] = nxt[:, :t]
+    r2 = np.full((new_t, m), step)
+    r2[:t] = resid
+    n2 = np.repeat(np.arange(new_t + 1, dtype=np.int32)[:, None], m, axis=1)
+    n2[:t] = nxt[:t]
     # pointers that led to the old sentinel now lead into the new bins
     rel2 = _extend(release, new_t)
     cum2 = np.empty_like(rel2)

@@ -2,10 +2,11 @@
 
 Plain numpy arrays in and out. State shared by the kernels:
 
-``resid[e, t]``
-    seconds of edge ``e``'s one-bin outflow budget still free in bin ``t`` (starts at the step length);
-``nxt[e, t]``
-    union-find "next bin not full" pointers (a bin is full when not even the lightest class fits); ``nxt[e, T]`` is a
+``resid[t, e]``
+    seconds of edge ``e``'s one-bin outflow budget still free in bin ``t`` (starts at the step length); bins are
+    rows so that a node's out-edges (contiguous in CSR) share cache lines;
+``nxt[t, e]``
+    union-find "next bin not full" pointers (a bin is full when not even the lightest class fits); ``nxt[T, e]`` is a
     sentinel;
 ``cumdep[r, t]``
     persons of row ``r`` departed by bin ``t``; ``release[r, t]`` the persons allowed to have departed by then.
@@ -23,11 +24,11 @@ INF_T = np.int64(1) << 60
 @njit(cache=True)
 def _find(nxt, e, t):
     r = t
-    while nxt[e, r] != r:
-        r = nxt[e, r]
-    while nxt[e, t] != r:
-        nx = nxt[e, t]
-        nxt[e, t] = r
+    while nxt[r, e] != r:
+        r = nxt[r, e]
+    while nxt[t, e] != r:
+        nx = nxt[t, e]
+        nxt[t, e] = r
         t = nx
     return r
 
@@ -35,8 +36,10 @@ def _find(nxt, e, t):
 @njit(cache=True)
 def _free_bin(resid, nxt, e, a, w, n_bins):
     """First bin ``>= a`` of edge ``e`` where one more person of weight ``w`` fits (``n_bins`` when none)."""
+    if a < n_bins and resid[a, e] + EPS >= w:
+        return a
     t = _find(nxt, e, a)
-    while t < n_bins and resid[e, t] + EPS < w:
+    while t < n_bins and resid[t, e] + EPS < w:
         t = _find(nxt, e, t + 1)
     return t
 
@@ -109,7 +112,7 @@ def earliest_arrival_search(
         Number of targets written; whether some edge had no free bin before ``T``.
     """
     n = indptr.shape[0] - 1
-    n_bins = resid.shape[1]
+    n_bins = resid.shape[0]
     n1 = np.int64(n + 1)
     arr[:] = INF_T
     pred_edge[:] = -1
@@ -179,16 +182,17 @@ def _slack(release, cumdep, r, d):
 
 
 @njit(cache=True)
-def first_departure(release, cumdep, r):
-    """Earliest bin at which row ``r`` has a person free to depart (``T`` when none)."""
+def first_departure(release, cumdep, r, need):
+    """Earliest bin at which row ``r`` has ``need`` persons free to depart together (``T`` when none)."""
     n_bins = release.shape[1]
     smin = INF_T
     d0 = n_bins
+    need = max(need, 1)
     for d in range(n_bins - 1, -1, -1):
         x = release[r, d] - cumdep[r, d]
         if x < smin:
             smin = x
-        if smin >= 1:
+        if smin >= need:
             d0 = d
         else:
             break
@@ -198,7 +202,7 @@ def first_departure(release, cumdep, r):
 @njit(cache=True)
 def commit_groups(
     targets, n_targets, window, arr, pred_edge, pred_entry, src_row, tail, tau, weight, wmin, resid, nxt,
-    release, cumdep, d0, remaining, node_safe, zone_rem,
+    release, cumdep, d0, remaining, node_safe, zone_rem, chunk,
     g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path,
 ):
     """Send groups along the search tree's paths to the targets, each also shifted by up to ``window - 1`` bins.
@@ -210,7 +214,7 @@ def commit_groups(
     """
     if n_targets == 0:
         return n_groups, n_path
-    n_bins = resid.shape[1]
+    n_bins = resid.shape[0]
     # trace the paths once
     plen = np.zeros(n_targets, dtype=np.int64)
     total = 0
@@ -262,7 +266,7 @@ def commit_groups(
                 if b >= n_bins:
                     x = 0
                     break
-                f = np.int64(np.floor((resid[pe[i], b] + EPS) / weight[pe[i]]))
+                f = np.int64(np.floor((resid[b, pe[i]] + EPS) / weight[pe[i]]))
                 if f < x:
                     x = f
                 if x <= 0:
@@ -272,9 +276,9 @@ def commit_groups(
             for i in range(start[j], start[j + 1]):
                 e = pe[i]
                 b = pt[i] + shift
-                resid[e, b] -= x * weight[e]
-                if resid[e, b] + EPS < wmin[e]:
-                    nxt[e, b] = b + 1
+                resid[b, e] -= x * weight[e]
+                if resid[b, e] + EPS < wmin[e]:
+                    nxt[b, e] = b + 1
                 p_edges[n_path] = e
                 p_entry[n_path] = b
                 n_path += 1
@@ -282,7 +286,7 @@ def commit_groups(
                 cumdep[r, t] += x
             remaining[r] -= x
             zone_rem[z] -= x
-            d0[r] = first_departure(release, cumdep, r)
+            d0[r] = first_departure(release, cumdep, r, min(chunk, remaining[r]))
             g_row[n_groups] = r
             g_count[n_groups] = x
             g_dep[n_groups] = d

@@ -10,7 +10,7 @@ background:#fafafa}
 header{background:#1f3a5f;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}
 header p{margin:4px 0 0;opacity:.85;font-size:13px}
 main{padding:8px 24px 40px;max-width:1500px}
-section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:14px 0}
+section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:14px 0;overflow-x:auto}
 h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:12px 0 6px}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}
@@ -102,7 +102,7 @@ function draw(i){
   const gx = el('g', {id:'exposed'}, svg);
   let xmax = 1; for(const q of m.exposed_nodes){if(q[1]>xmax){xmax=q[1];}}
   for(const q of m.exposed_nodes){
-    const c = el('circle', {cx:xs[q[0]], cy:H-ys[q[0]], r:(6+30*Math.sqrt(q[1]/xmax)).toFixed(1),
+    const c = el('circle', {cx:xs[q[0]], cy:H-ys[q[0]], r:(3+16*Math.sqrt(q[1]/xmax)).toFixed(1),
       fill:'#ff006e', 'fill-opacity':0.35, stroke:'#9d0050', 'stroke-width':1,
       'vector-effect':'non-scaling-stroke', class:'exposed'}, gx);
     c.dataset.tip = JSON.stringify({kind:'people still in danger after the deadline (plan)', persons:q[1]});

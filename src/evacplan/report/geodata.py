@@ -7,6 +7,7 @@ Written two ways: a GeoPackage for QGIS (:func:`write_geopackage`, geometries in
 from __future__ import annotations
 
 import math
+import os
 import re
 import warnings
 from pathlib import Path
@@ -187,6 +188,7 @@ def write_geopackage(
     assessment: dict[str, Any],
     plan: Plan | None = None,
     simulation: SimulationResult | None = None,
+    edges: pd.DataFrame | None = None,
 ) -> Path:
     """Write the run's GeoPackage (layers :data:`GPKG_LAYERS`, ``closed`` only when the scenario has closures).
 
@@ -202,10 +204,12 @@ def write_geopackage(
         The assessment as a dict (:meth:`evacplan.assess.Assessment.to_dict`).
     plan, simulation
         The run's plan and simulation (optional).
+    edges
+        :func:`edge_metrics` of the run when already computed.
     """
     net = problem.network
     crs = net.crs or None
-    edges = edge_metrics(problem, plan, simulation)
+    edges = edges if edges is not None else edge_metrics(problem, plan, simulation)
     xy = np.c_[net.x, net.y]
     egeom = shapely.linestrings(np.stack([xy[net.tail], xy[net.head]], axis=1))
     frames: dict[str, gpd.GeoDataFrame] = {"edges": gpd.GeoDataFrame(edges, geometry=egeom, crs=crs)}
@@ -221,9 +225,14 @@ def write_geopackage(
         frames["closed"] = closed[keep].set_crs(crs, allow_override=True)
     final = Path(path)
     with atomic_path(final) as tmp:
-        tmp.unlink()  # GDAL creates the file itself
-        for name, gdf in frames.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", mode="a" if tmp.exists() else "w")
+        # GDAL wants a .gpkg name: write beside the temporary file, then move it onto the temporary name
+        work = tmp.with_name(tmp.name + ".gpkg")
+        try:
+            for name, gdf in frames.items():
+                gdf.to_file(work, layer=name, driver="GPKG", engine="pyogrio")
+            os.replace(work, tmp)
+        finally:
+            work.unlink(missing_ok=True)
     return final
 
 
@@ -250,14 +259,17 @@ def map_data(
     assessment: dict[str, Any],
     plan: Plan | None = None,
     simulation: SimulationResult | None = None,
+    edges: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The compact map the HTML report draws: nodes, undirected edges with flows, zones, closures, exposure.
 
-    Coordinates are metres in the network's CRS relative to ``origin`` (the lower-left corner), y up.
+    Coordinates are metres in the network's CRS relative to ``origin`` (the lower-left corner), y up. ``edges`` is
+    :func:`edge_metrics` of the run when already computed.
     """
     net, d, z = problem.network, problem.demand, problem.zones
-    x0, y0 = float(net.x.min(initial=0.0)), float(net.y.min(initial=0.0))
-    em = edge_metrics(problem, plan, simulation)
+    x0 = float(net.x.min()) if net.n_nodes else 0.0
+    y0 = float(net.y.min()) if net.n_nodes else 0.0
+    em = edges if edges is not None else edge_metrics(problem, plan, simulation)
     flow = em["sim_persons"].to_numpy() if simulation is not None else em["plan_persons"].to_numpy()
     a = np.minimum(net.tail, net.head).astype(np.int64)
     b = np.maximum(net.tail, net.head).astype(np.int64)

@@ -79,7 +79,7 @@ class RunOptions:
 
 @dataclass
 class RunResult:
-    """What :func:`run_scenario` wrote: the folder, one subfolder per variant, stage timings in seconds."""
+    """What :func:`run_scenario` wrote: the folder, one subfolder per variant, stage timings (wall-clock seconds)."""
 
     out_dir: Path
     variants: dict[str, Path] = field(default_factory=dict)
@@ -128,12 +128,14 @@ class _Stages:
         self.total = total
         self.done = 0
         self.timings: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._t = time.perf_counter()
+        self._c = time.process_time()
         self._name = ""
 
     def start(self, name: str, message: str) -> None:
         self.finish()
-        self._name, self._t = name, time.perf_counter()
+        self._name, self._t, self._c = name, time.perf_counter(), time.process_time()
         self.done += 1
         if self.progress:
             self.progress(f"[{self.done}/{self.total}] {message}", None)
@@ -145,6 +147,7 @@ class _Stages:
     def finish(self) -> None:
         if self._name:
             self.timings[self._name] = round(time.perf_counter() - self._t, 3)
+            self.cpu[self._name] = round(time.process_time() - self._c, 3)
             self._name = ""
 
 
@@ -177,11 +180,11 @@ def run_scenario(
         When the scenario or one of its layers is invalid, or an unknown variant is asked for.
     """
     opts = options or RunOptions()
-    t_all = time.perf_counter()
+    t_all, c_all = time.perf_counter(), time.process_time()
     out = Path(out_dir)
     scenario = load_scenario(scenario_path)
     variants = _select_variants(scenario, opts.variants)
-    per_variant = 4 + int(opts.simulate)
+    per_variant = 5 + int(opts.simulate)
     st = _Stages(progress, 2 + int(scenario.closed is not None) + per_variant * (1 + len(variants)) + int(opts.report))
     st.start("validate", f"validated {scenario.file.name}: {1 + len(variants)} run(s)")
     st.start("build", "building the problem")
@@ -228,6 +231,7 @@ def run_scenario(
         st.finish()
     result.timings = {**st.timings, "total": round(time.perf_counter() - t_all, 3)}
     manifest["timings_s"] = result.timings
+    manifest["cpu_s"] = {**st.cpu, "total": round(time.process_time() - c_all, 3)}
     write_json(out / "run.json", manifest)
     return result
 
@@ -262,6 +266,7 @@ def _run_one(
     folder.mkdir(parents=True, exist_ok=True)
     st.start(f"{name}:plan", f"{name}: planning ({opts.method})")
     pl = make_plan(problem, opts.method, progress=st.fraction)
+    st.start(f"{name}:write_plan", f"{name}: writing the plan")
     write_plan(pl, problem, folder / "plan")
     sim = None
     if opts.simulate:
@@ -283,8 +288,8 @@ def _run_one(
     write_csv(folder / "edges.csv", em.to_dict("records"))
     routes, _ = main_routes(problem, pl)
     write_csv(folder / "routes.csv", routes.to_dict("records"), list(routes.columns))
-    write_json(folder / "map.json", map_data(problem, layers, data, pl, sim))
-    write_geopackage(folder / "evacplan.gpkg", problem, layers, data, pl, sim)
+    write_json(folder / "map.json", map_data(problem, layers, data, pl, sim, edges=em))
+    write_geopackage(folder / "evacplan.gpkg", problem, layers, data, pl, sim, edges=em)
 
 
 def _write_ete(out: Path, variants: dict[str, Path]) -> None:

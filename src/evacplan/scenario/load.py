@@ -24,12 +24,13 @@ from evacplan.scenario.schema import (
     Scenario,
     StandardsSpec,
 )
+from evacplan.scenario.uncertainty import parse_uncertainty
 from evacplan.scenario.variants import parse_variants
 
 __all__ = ["default_scenario_path", "load_scenario", "parse_scenario"]
 
 TOP_KEYS = ("name", "description", "time_step", "horizon", "seed", "network", "population", "danger_zones",
-            "safe_zones", "closed", "modes", "mobilization", "standards", "variants")
+            "safe_zones", "closed", "modes", "mobilization", "standards", "variants", "uncertainty")
 NETWORK_FORMATS = ("auto", "osm", "graphml", "tntp", "gmns")
 POPULATION_KINDS = ("auto", "raster", "polygons", "points")
 MODE_NAMES = ("walk", "cart", "vehicle")
@@ -304,6 +305,7 @@ def parse_scenario(path: Path) -> Scenario:
     mob, zone_mob = _mobilization(c, raw, float(horizon or 1440.0))
     standards = _standards(c, raw)
     variants = parse_variants(c, raw, base, float(horizon or 1440.0))
+    uncertainty = parse_uncertainty(c, raw, float(horizon or 1440.0))
     if c.problems or network is None or population is None or danger is None or safe is None:
         raise ScenarioInvalid(c.problems)
     return Scenario(
@@ -322,5 +324,6 @@ def parse_scenario(path: Path) -> Scenario:
         horizon_min=float(horizon),
         seed=int(seed),
         variants=variants,
+        uncertainty=uncertainty,
         raw=raw,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from evacplan.scenario.uncertainty import UncertaintySpec
     from evacplan.scenario.variants import VariantSpec
 
 __all__ = [
@@ -189,6 +190,7 @@ class Scenario:
     horizon_min: float = 1440.0
     seed: int = 0
     variants: tuple[VariantSpec, ...] = ()
+    uncertainty: UncertaintySpec | None = None
     raw: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def input_paths(self) -> list[Path]:

@@ -189,7 +189,7 @@ def _points(c: Collector, val: Any, where: str) -> tuple[tuple[float, float], ..
 
 
 def variant_scenario(scenario: Scenario, variant: VariantSpec, folder: str | Path) -> Scenario:
-    """The scenario with the variant's zone and closure changes applied (layers written into ``folder``).
+    """The scenario with the variant's zone and closure changes applied (layers written into ``folder`` as GeoJSON).
 
     ``compliance`` and ``mobilization_delay`` do not change the scenario's layers: the run applies them to the
     simulation and to the built problem's departure curves.
@@ -201,7 +201,7 @@ def variant_scenario(scenario: Scenario, variant: VariantSpec, folder: str | Pat
     variant
         The variant.
     folder
-        Where the changed layers are written (``danger_zones.gpkg``, ``closed.gpkg``).
+        Where the changed layers are written (``danger_zones.geojson``, ``closed.geojson``).
 
     Returns
     -------
@@ -225,10 +225,10 @@ def variant_scenario(scenario: Scenario, variant: VariantSpec, folder: str | Pat
         metric = gdf.estimate_utm_crs() if gdf.crs is not None and gdf.crs.is_geographic else gdf.crs
         gdf = gdf.to_crs(metric)
         gdf["geometry"] = gdf.geometry.buffer(variant.danger_buffer_m)
-        path = out / "danger_zones.gpkg"
+        path = out / "danger_zones.geojson"
         with atomic_path(path) as tmp:
-            gdf.to_file(tmp, driver="GPKG", layer="danger_zones")
-        changes["danger_zones"] = LayerSpec(path, "danger_zones", spec.name_column)
+            gdf.to_crs(4326).to_file(tmp, driver="GeoJSON")
+        changes["danger_zones"] = LayerSpec(path, None, spec.name_column)
     if variant.closed is not None or variant.block_points:
         parts = []
         snap = scenario.closed.snap_m if scenario.closed is not None else 50.0
@@ -243,10 +243,10 @@ def variant_scenario(scenario: Scenario, variant: VariantSpec, folder: str | Pat
             geoms += list(shapely.points(list(variant.block_points)))
             snap = variant.block_snap_m if variant.block_snap_m is not None else snap
         gdf = gpd.GeoDataFrame({"name": [f"closure {i}" for i in range(len(geoms))]}, geometry=geoms, crs=4326)
-        path = out / "closed.gpkg"
+        path = out / "closed.geojson"
         with atomic_path(path) as tmp:
-            gdf.to_file(tmp, driver="GPKG", layer="closed")
-        changes["closed"] = ClosedSpec(path, "closed", snap)
+            gdf.to_file(tmp, driver="GeoJSON")
+        changes["closed"] = ClosedSpec(path, None, snap)
     return dataclasses.replace(scenario, **changes)
 
 

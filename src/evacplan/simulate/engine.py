@@ -135,6 +135,7 @@ def simulate(
     reroute_s: float = 300.0,
     route_mix: bool = False,
     space: Sequence[float] | None = None,
+    stuck_s: float | None = None,
     seed: int | None = None,
     check: bool = False,
     engine: str = "numba",
@@ -172,6 +173,10 @@ def simulate(
     space
         Storage one person of each mode takes on an edge, in the network's person-equivalents (default
         :func:`space_per_person`).
+    stuck_s
+        Optional stuck time in seconds: a packet blocked that long at the head of its edge by a full downstream
+        edge enters it anyway (MATSim's ``stuckTime``; dissolves gridlock at the price of overfilling an edge).
+        ``None`` (default): storage is never exceeded and gridlock can persist.
     seed
         Seed of the compliance draw and merge order (default ``problem.seed``). Same seed, same result.
     check
@@ -261,6 +266,8 @@ def simulate(
     ob_tail = np.full(n, -1, np.int64)
     o_free = np.full(n, -np.inf)
     flow_acc = np.zeros(m, np.int64)
+    e_stuck = np.full(m, np.inf)
+    o_stuck = np.full(n, np.inf)
     pk_count = pk.count.copy()
     pk_edge = np.full(n_pk, K.AT_HOME, np.int64)
     pk_tready = pk.tdep.copy()
@@ -367,11 +374,11 @@ def simulate(
         if rec.shape[0] < rec_n[0] + minutes * m:
             rec = np.concatenate([rec[: rec_n[0]], np.zeros((rec_n[0] + 2 * minutes * m, 5))])
         code, step = step_fn(
-            step, stop, float(dt_s), seed, check,
+            step, stop, float(dt_s), seed, check, float(stuck_s or 0.0),
             rev_indptr, rev_edges, head, ftime, inv_cap, net.storage.astype(np.float64), sp, edge_zone, node_zone,
             node_safe, path_edges,
             cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, ob_head, ob_tail, o_free, zone_pop,
-            deadline, flow_acc,
+            deadline, flow_acc, e_stuck, o_stuck,
             nh, route_mix,
             order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.tdep, pk.path_end,
             pk_count, pk_edge, pk_tready, pk_next, pk_path_pos, pk_exp_zone, pk_exposed,

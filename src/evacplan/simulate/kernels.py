@@ -10,7 +10,8 @@ Model (a queue simulation in the family of MATSim's QSim and UXsim's platoons):
 * an edge's outflow is a server: a packet of ``c`` persons of mode ``k`` holds it ``c / capacity[k, e]`` seconds
   (times the edge's capacity factor), so no edge ever passes more than its capacity (plus one packet);
 * an edge stores at most ``storage[e]`` person-equivalents; a packet may enter a non-empty edge only if it fits (an
-  empty edge always takes one packet). A packet that cannot enter blocks its edge (spillback, FIFO);
+  empty edge always takes one packet). A packet that cannot enter blocks its edge (spillback, FIFO); optionally,
+  after ``stuck_s`` seconds blocked it enters anyway (MATSim's stuck time, which dissolves gridlock);
 * at every node the in-edges (and the node's queue of people leaving home) take turns packet by packet, starting at
   a rotating position (fair merging);
 * packets carry exact clocks: time is discretised only in when interactions are resolved (every ``dt`` seconds).
@@ -176,12 +177,12 @@ def _in_zone(p, z, pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_now, expo
 
 @njit(cache=True)
 def run_steps(
-    step0, step1, dt, seed, check,
+    step0, step1, dt, seed, check, stuck_s,
     # network (static)
     rev_indptr, rev_edges, head, ftime, inv_cap, storage, space, edge_zone, node_zone, node_safe, path_edges,
     # mutable network state
     cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, ob_head, ob_tail, o_free, zone_pop,
-    zone_deadline, flow_acc,
+    zone_deadline, flow_acc, e_stuck, o_stuck,
     # routing
     nh, route_mix,
     # packets (static)
@@ -236,7 +237,7 @@ def run_steps(
                         break
             if not any_ready:
                 continue
-            off = _mix(step, v) % (k + 1)
+            off = _mix(step ^ (seed * 7919), v) % (k + 1)
             blocked = np.zeros(k + 1, dtype=np.bool_)
             progress = True
             while progress:
@@ -337,13 +338,22 @@ def run_steps(
                         continue
                     need = c * space[md]
                     if occ[nxt] > 0 and occ[nxt] + need > storage[nxt]:
-                        # spillback: the front packet waits, and so does everyone behind it
-                        if e >= 0:
-                            e_free[e] = max(e_free[e], t_end)
-                        else:
-                            o_free[v] = max(o_free[v], t_end)
-                        blocked[idx] = True
-                        continue
+                        # spillback: the front packet waits, and so does everyone behind it; with a stuck time
+                        # (MATSim's stuckTime) a front packet blocked that long enters anyway (gridlock release)
+                        since = e_stuck[e] if e >= 0 else o_stuck[v]
+                        if since > t_end:
+                            since = t_end
+                            if e >= 0:
+                                e_stuck[e] = t_end
+                            else:
+                                o_stuck[v] = t_end
+                        if not (stuck_s > 0 and t_end - since >= stuck_s):
+                            if e >= 0:
+                                e_free[e] = max(e_free[e], t_end)
+                            else:
+                                o_free[v] = max(o_free[v], t_end)
+                            blocked[idx] = True
+                            continue
                     # ---- move p from e (or home) onto nxt ----
                     if e >= 0:
                         q_head[e] = pk_next[p]
@@ -355,7 +365,9 @@ def run_steps(
                             zone_pop[edge_zone[e]] -= c
                         flow_acc[e] += c
                         e_free[e] = s + usage
+                        e_stuck[e] = INF
                     else:
+                        o_stuck[v] = INF
                         ob_head[v] = pk_next[p]
                         if ob_head[v] < 0:
                             ob_tail[v] = -1
@@ -407,7 +419,7 @@ def run_steps(
         # ---- phase 5: invariants (tests) ----
         if check:
             if not _check_state(head, storage, space, occ, occ_p, q_head, pk_next, pk_count, pk_mode, pk_edge,
-                                ob_head, counters, arr_count, pk_order):
+                                ob_head, counters, arr_count, pk_order, stuck_s > 0):
                 return CHECK_FAILED, step
         if dirty:
             return TABLES_DIRTY, step + 1
@@ -418,8 +430,11 @@ def run_steps(
 
 @njit(cache=True)
 def _check_state(head, storage, space, occ, occ_p, q_head, pk_next, pk_count, pk_mode, pk_edge, ob_head, counters,
-                 arr_count, pk_order):
-    """Conservation and storage invariants, recomputed from the packets themselves."""
+                 arr_count, pk_order, may_overfill):
+    """Conservation and storage invariants, recomputed from the packets themselves.
+
+    Storage is not checked when ``may_overfill`` (a stuck time lets blocked packets into full edges).
+    """
     m = q_head.shape[0]
     on_edges = 0
     for e in range(m):
@@ -437,7 +452,7 @@ def _check_state(head, storage, space, occ, occ_p, q_head, pk_next, pk_count, pk
         if persons != occ_p[e] or abs(sp - occ[e]) > 1e-6 * max(1.0, sp):
             return False
         # an edge holds no more than its storage, except one packet on an otherwise empty edge
-        if npk > 1 and occ[e] > storage[e] + 1e-9:
+        if npk > 1 and occ[e] > storage[e] + 1e-9 and not may_overfill:
             return False
         on_edges += persons
     at_home = 0

@@ -165,6 +165,7 @@ class SimulationResult:
             for s, name in enumerate(zones.safe_names)
         ]
         rec = self.edge_records
+        max_queue: dict[str, int | None]
         if len(rec):
             i = int(np.argmax(rec[:, 3]))
             max_queue = {"persons": int(rec[i, 3]), "edge": int(rec[i, 1]), "minute": int(rec[i, 0])}
