@@ -102,3 +102,15 @@ def test_closures_remove_exactly_the_crossing_edges(raw, y_line, x_poly) -> None
     kept = shapely.linestrings(np.stack([np.c_[net.x[net.tail], net.y[net.tail]],
                                          np.c_[net.x[net.head], net.y[net.head]]], axis=1))
     assert not (shapely.intersects(kept, line) | shapely.intersects(kept, poly)).any()
+
+
+def test_atomic_outputs_get_normal_permissions(tmp_path) -> None:
+    import os
+
+    from evacplan._atomic import write_json
+
+    write_json(tmp_path / "a.json", {"x": 1})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]

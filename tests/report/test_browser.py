@@ -1,7 +1,7 @@
 """The HTML report in a real browser: headless Chromium (Debian's ``chromium``) driven by Playwright.
 
 Skipped, with the reason, only when the browser or Playwright is missing outside CI; under CI (``CI`` set) missing
-pieces fail the test. ``.ci/run`` installs them: ``apt-get install -y chromium`` and ``pip install -e '.[browser]'``.
+pieces fail the test. ``.ci/run`` installs them: ``apt-get install -y chromium`` and ``pip install -e '.[dev]'``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _require() -> None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("Playwright is not installed (pip install -e '.[browser]')")
+        missing.append("Playwright is not installed (pip install -e '.[dev]')")
     if missing:
         if IN_CI:
             pytest.fail("; ".join(missing) + " -- required under CI")

@@ -116,3 +116,21 @@ def test_report_command_on_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert res.exit_code == 2
     assert "not a run folder" in res.output
+
+
+def test_a_compliance_only_variant_reuses_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   small_scenario: Path) -> None:
+    from evacplan.report import pipeline, run_scenario
+
+    small_scenario.write_text(small_scenario.read_text() + '\n[[variants]]\nname = "half"\ncompliance = 0.5\n')
+    calls = []
+    real = pipeline.make_plan
+    monkeypatch.setattr(pipeline, "make_plan", lambda *a, **k: calls.append(1) or real(*a, **k))
+    result = run_scenario(small_scenario, tmp_path / "out", pipeline.RunOptions(report=False))
+    assert len(calls) == 1 and list(result.variants) == ["baseline", "half"]
+    out = tmp_path / "out"
+    plans = [json.loads((out / f / "plan" / "summary.json").read_text()) for f in ("baseline", "half")]
+    assert plans[0] == plans[1]
+    sims = [json.loads((out / f / "simulation" / "summary.json").read_text()) for f in ("baseline", "half")]
+    assert sims[1]["settings"]["compliance"] == 0.5
+    assert not (tmp_path / "out" / "report.html").exists()

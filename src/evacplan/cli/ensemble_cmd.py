@@ -53,6 +53,15 @@ def _base_plan(problem: Problem, out: Path, plan_dir: Path | None, method: str) 
     if plan_dir is not None:
         return read_plan(plan_dir, problem)
     kept = out / "plan"
+    config = out / "ensemble.json"
+    if config.exists():
+        import json
+
+        from evacplan.ensemble.runner import EnsembleError, problem_fingerprint
+
+        if json.loads(config.read_text(encoding="utf-8")).get("problem") != problem_fingerprint(problem):
+            raise EnsembleError(f"{out} holds an ensemble of another scenario (differs in: problem); choose another "
+                                "output folder")
     if (kept / "summary.json").exists():
         console.print(f"using the plan kept in [bold]{kept}[/bold]")
         return read_plan(kept, problem)
@@ -67,7 +76,9 @@ def _base_plan(problem: Problem, out: Path, plan_dir: Path | None, method: str) 
 
 
 def _fmt(v: float | None) -> str:
-    return "never" if v is None else f"{v:,.1f}"
+    if v is None:
+        return "never"
+    return f"{v:,.0f}" if abs(v) >= 1000 or float(v).is_integer() else f"{v:,.1f}"
 
 
 def ensemble_command(

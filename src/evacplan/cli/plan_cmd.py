@@ -13,9 +13,9 @@ __all__ = ["plan_command"]
 
 
 def plan_command(
-    scenario: Path | None = typer.Argument(None, help="Scenario file (default: the bundled example scenario)."),  # noqa: B008
-    out: Path = typer.Option(..., "--out", help="Directory for summary.json, groups.parquet, edge_flows.parquet."),  # noqa: B008
-    method: str = typer.Option("fast", "--method", help="Planning method: 'fast' (default) or 'exact'."),  # noqa: B008
+    scenario: Path | None = typer.Argument(None, help="Scenario file (default: the bundled example scenario)."),
+    out: Path = typer.Option(..., "--out", help="Directory for summary.json, groups.parquet, edge_flows.parquet."),
+    method: str = typer.Option("fast", "--method", help="Planning method: 'fast' (default) or 'exact'."),
 ) -> None:
     """Plan the evacuation of SCENARIO and write the plan to --out."""
     from evacplan.build import load_problem  # type: ignore[attr-defined]

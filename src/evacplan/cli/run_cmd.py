@@ -47,7 +47,12 @@ def run_command(
                 else:
                     bar.update(task, completed=fraction)
 
-            result = run_scenario(scenario, out, opts, progress=progress)
+            try:
+                result = run_scenario(scenario, out, opts, progress=progress)
+            except KeyboardInterrupt:
+                bar.stop()
+                err_console.print(f"[bold red]Interrupted[/]: {out} holds only complete files (no report yet).")
+                raise typer.Exit(130) from None
             bar.update(task, description="done", completed=1.0)
     t = Table(title=f"Run written to {result.out_dir}")
     t.add_column("variant")

@@ -68,7 +68,7 @@ class MemberDraw:
     loss_share: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     def record(self) -> dict[str, Any]:
-        """The scalar draws, JSON-ready (streets are counted by distinct ``edge_id``)."""
+        """The scalar draws, JSON-ready, with the numbers of directed edges blocked and losing capacity."""
         return {
             "compliance": self.compliance,
             "walk_speed_factor": self.walk_speed_factor,

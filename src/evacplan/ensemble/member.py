@@ -7,6 +7,7 @@ Dask re-runs after a worker died yields exactly what the lost one would have.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -158,7 +159,13 @@ def run_member(
     if settings.numba_threads:
         import numba
 
-        numba.set_num_threads(min(settings.numba_threads, numba.config.NUMBA_NUM_THREADS))
+        previous = numba.get_num_threads()
+        numba.set_num_threads(min(settings.numba_threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+        try:
+            return run_member(problem, plan, spec, index, seed=seed,
+                              settings=dataclasses.replace(settings, numba_threads=None))
+        finally:
+            numba.set_num_threads(previous)
     draw = draw_member(problem, spec, index, seed)
     world = apply_draw(problem, draw)
     follow = plan

@@ -395,3 +395,108 @@ def decompose_paths(indptr, arcs, head, flow, source, sink):
             n_p += 1
             start[n_p] = n_a
     return start[: n_p + 1], out[:n_a], amount[:n_p]
+
+
+@njit(cache=True)
+def route_schedule(
+    t_begin, t_end, rows, origin, release, taken, remaining, chunk, route_next, route_zone, tau, weight, wmin,
+    head, resid, nxt, node_safe, zone_rem,
+    g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path, buf_e, buf_t,
+):
+    """Schedule groups along fixed candidate routes, origins served in order of release (first come, first served).
+
+    For each bin ``t`` in ``[t_begin, t_end)`` and each row with at least ``min(chunk, remaining)`` persons released
+    and not yet sent, every candidate route (``route_next[k, v]``: next edge from ``v`` towards route ``k``'s safe
+    node, ``-1`` at it) is walked from the origin taking the first bin with room on each edge (waiting allowed);
+    the route arriving first wins and carries as many persons as its bottleneck bin, the zone and the row allow.
+
+    Returns ``(n_groups, n_path, status)``; status 0 done, 1 output buffers nearly full (call again from the
+    returned bin), 2 capacity tables too short; with the bin reached as ``t``: ``(n_groups, n_path, status, t)``.
+    """
+    n_bins = resid.shape[0]
+    n_routes = route_next.shape[0]
+    for t in range(t_begin, t_end):
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            while remaining[r] > 0:
+                col = min(t, release.shape[1] - 1)
+                avail = release[r, col] - taken[r]
+                need = min(chunk, remaining[r])
+                if avail < need:
+                    break
+                if n_groups + 1 >= g_row.shape[0] or n_path + buf_e.shape[0] >= p_edges.shape[0]:
+                    return n_groups, n_path, 1, t
+                best_arr = INF_T
+                best_k = -1
+                best_len = 0
+                o = origin[r]
+                for k in range(n_routes):
+                    z = route_zone[k]
+                    if zone_rem[z] < 1.0:
+                        continue
+                    v = o
+                    cur = np.int64(t)
+                    ln = 0
+                    ok = True
+                    while route_next[k, v] >= 0:
+                        e = route_next[k, v]
+                        if tau[e] < 0 or ln >= buf_e.shape[0] // (n_routes + 1):
+                            ok = False
+                            break
+                        b = _free_bin(resid, nxt, e, cur, weight[e], n_bins)
+                        if b >= n_bins:
+                            return n_groups, n_path, 2, t
+                        cur = b + tau[e]
+                        ln += 1
+                        v = head[e]
+                        if cur >= best_arr:
+                            ok = False
+                            break
+                    if not ok or node_safe[v] != z:
+                        continue
+                    if cur < best_arr:
+                        best_arr = cur
+                        best_k = k
+                        best_len = ln
+                if best_k < 0:
+                    break
+                # replay the winning route to record its bins and its bottleneck
+                k = best_k
+                z = route_zone[k]
+                v = o
+                cur = np.int64(t)
+                x = min(avail, remaining[r])
+                if zone_rem[z] < x:
+                    x = np.int64(zone_rem[z])
+                for j in range(best_len):
+                    e = route_next[k, v]
+                    b = _free_bin(resid, nxt, e, cur, weight[e], n_bins)
+                    buf_e[j] = e
+                    buf_t[j] = b
+                    f = np.int64(np.floor((resid[b, e] + EPS) / weight[e]))
+                    if f < x:
+                        x = f
+                    cur = b + tau[e]
+                    v = head[e]
+                if x <= 0:
+                    break
+                for j in range(best_len):
+                    e = buf_e[j]
+                    b = buf_t[j]
+                    resid[b, e] -= x * weight[e]
+                    if resid[b, e] + EPS < wmin[e]:
+                        nxt[b, e] = b + 1
+                    p_edges[n_path] = e
+                    p_entry[n_path] = b
+                    n_path += 1
+                taken[r] += x
+                remaining[r] -= x
+                zone_rem[z] -= x
+                g_row[n_groups] = r
+                g_count[n_groups] = x
+                g_dep[n_groups] = buf_t[0] if best_len > 0 else t
+                g_arr[n_groups] = cur
+                g_zone[n_groups] = z
+                g_len[n_groups] = best_len
+                n_groups += 1
+    return n_groups, n_path, 0, t_end

@@ -77,19 +77,19 @@ def edge_metrics(problem: Problem, plan: Plan | None = None, simulation: Simulat
     net = problem.network
     m = net.n_edges
     walk = net.modes.index("walk") if "walk" in net.modes else 0
-    plan_p = np.zeros(m)
+    plan_p: NDArray[np.float64] = np.zeros(m)
     if plan is not None and plan.path_edges.size:
         grp = np.repeat(np.arange(plan.n_groups), np.diff(plan.path_indptr))
-        plan_p = np.bincount(plan.path_edges, weights=plan.count[grp], minlength=m)
-    sim_p = np.zeros(m)
+        plan_p = np.bincount(plan.path_edges, weights=plan.count[grp], minlength=m).astype(np.float64)
+    sim_p: NDArray[np.float64] = np.zeros(m)
     max_q = np.zeros(m)
-    q_min = np.zeros(m)
+    q_min: NDArray[np.float64] = np.zeros(m)
     if simulation is not None and len(simulation.edge_records):
         rec = simulation.edge_records
         e = rec[:, 1].astype(np.int64)
-        sim_p = np.bincount(e, weights=rec[:, 2], minlength=m)
+        sim_p = np.bincount(e, weights=rec[:, 2], minlength=m).astype(np.float64)
         np.maximum.at(max_q, e, rec[:, 3])
-        q_min = np.bincount(e, weights=(rec[:, 3] > 0).astype(np.float64), minlength=m)
+        q_min = np.bincount(e, weights=(rec[:, 3] > 0).astype(np.float64), minlength=m).astype(np.float64)
     bottleneck = np.zeros(m, dtype=bool)
     if max_q.any():
         top = np.argsort(-max_q, kind="stable")[:_N_BOTTLENECKS]

@@ -250,8 +250,8 @@ def render_report(runs: list[VariantRun], title: str | None = None) -> str:
     from evacplan import __version__
 
     name = title or runs[0].assessment.get("scenario", "evacplan")
-    maps = [{"label": r.label, "map": r.map} for r in runs if r.map is not None]
-    buttons = "".join(f'<button data-i="{i}" class="{"on" if i == 0 else ""}">{escape(m["label"])}</button>'
+    maps: list[dict[str, Any]] = [{"label": r.label, "map": r.map} for r in runs if r.map is not None]
+    buttons = "".join(f'<button data-i="{i}" class="{"on" if i == 0 else ""}">{escape(str(m["label"]))}</button>'
                       for i, m in enumerate(maps))
     data = json.dumps(maps, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -34,8 +34,8 @@ from evacplan._atomic import write_json
 from evacplan.assess import assess, write_assessment, write_csv
 from evacplan.build import Problem, build_problem
 from evacplan.build.cache import cache_key, load_cached, store_cached
+from evacplan.plan import Plan, write_plan
 from evacplan.plan import plan as make_plan
-from evacplan.plan import write_plan
 from evacplan.report.geodata import edge_metrics, main_routes, map_data, scenario_layers, write_geopackage
 from evacplan.scenario import Scenario, load_scenario
 from evacplan.scenario.variants import BASELINE, VariantSpec, slug, variant_scenario
@@ -196,6 +196,7 @@ def run_scenario(
         st.start("build_open", "building the open-border counterfactual")
         open_problem = _build_cached(dataclasses.replace(scenario, closed=None), "open", opts.cache, base_key)
     result = RunResult(out)
+    base_plan: Plan | None = None
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {
         "schema_version": 1, "scenario": scenario.name, "scenario_file": str(scenario.file),
@@ -209,12 +210,16 @@ def run_scenario(
         if spec is not None and spec.changes_network:
             st.start(f"{name}:build", f"{name}: building the variant")
             sc = variant_scenario(scenario, spec, folder / "inputs")
-            p = _build_cached(sc, repr(spec), opts.cache, base_key)
+            p = _build_cached(sc, "variant", opts.cache, cache_key(sc) if opts.cache else None)
         elif spec is not None:
             st.start(f"{name}:build", f"{name}: applying the variant")
         if spec is not None and spec.mobilization_delay_min:
             p = shift_departures(p, spec.mobilization_delay_min)
-        _run_one(p, sc, spec, folder, opts, st, open_problem, layers, scenario)
+        # a variant that changes only the compliance simulates the baseline's plan: it is not planned again
+        reuse = base_plan if spec is not None and p is problem else None
+        pl = _run_one(p, sc, spec, folder, opts, st, open_problem, layers, scenario, reuse)
+        if spec is None:
+            base_plan = pl
         manifest["variants"].append({
             "name": name, "folder": folder.name, "description": "the scenario as given" if spec is None
             else spec.describe(), "changes": {} if spec is None else _changes(spec),
@@ -260,12 +265,16 @@ def _select_variants(scenario: Scenario, names: tuple[str, ...] | None) -> list[
 
 def _run_one(
     problem: Problem, scenario: Scenario, spec: VariantSpec | None, folder: Path, opts: RunOptions, st: _Stages,
-    open_problem: Problem | None, base_layers: dict[str, Any], base_scenario: Scenario,
-) -> None:
+    open_problem: Problem | None, base_layers: dict[str, Any], base_scenario: Scenario, plan: Plan | None = None,
+) -> Plan:
     name = BASELINE if spec is None else spec.name
     folder.mkdir(parents=True, exist_ok=True)
-    st.start(f"{name}:plan", f"{name}: planning ({opts.method})")
-    pl = make_plan(problem, opts.method, progress=st.fraction)
+    if plan is None:
+        st.start(f"{name}:plan", f"{name}: planning ({opts.method})")
+        pl = make_plan(problem, opts.method, progress=st.fraction)
+    else:
+        st.start(f"{name}:plan", f"{name}: the baseline's plan (only the compliance changes)")
+        pl = plan
     st.start(f"{name}:write_plan", f"{name}: writing the plan")
     write_plan(pl, problem, folder / "plan")
     sim = None
@@ -290,6 +299,7 @@ def _run_one(
     write_csv(folder / "routes.csv", routes.to_dict("records"), list(routes.columns))
     write_json(folder / "map.json", map_data(problem, layers, data, pl, sim, edges=em))
     write_geopackage(folder / "evacplan.gpkg", problem, layers, data, pl, sim, edges=em)
+    return pl
 
 
 def _write_ete(out: Path, variants: dict[str, Path]) -> None:
