@@ -8,8 +8,10 @@ import typer
 
 from evacplan.cli.ensemble_cmd import ensemble_command
 from evacplan.cli.info_cmd import info_command, validate_command
+from evacplan.cli.plan_cmd import plan_command
 from evacplan.cli.report_cmd import report_command
 from evacplan.cli.run_cmd import run_command
+from evacplan.cli.simulate_cmd import simulate_command
 
 __all__ = ["app", "main"]
 
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 app.command("info")(info_command)
 app.command("validate")(validate_command)
+app.command("plan")(plan_command)
+app.command("simulate")(simulate_command)
 app.command("run")(run_command)
 app.command("report")(report_command)
 app.command("ensemble")(ensemble_command)

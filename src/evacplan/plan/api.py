@@ -66,11 +66,13 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
         rows = np.flatnonzero(disc.usable)
         rel = relaxation(problem, disc, rows)
         guess = 2 * max(rel.analytic_bound(problem, disc), 1) if rows.size else 1
-        groups, unplanned = fast_groups(problem, disc, n_bins=guess, progress=progress)
+        groups, unplanned, mode = fast_groups(problem, disc, n_bins=guess, progress=progress)
         ub = int(groups["arr"].max()) if groups["arr"].size else 0
         bound = certify(problem, disc, int(groups["count"].sum()), ub)
         lb_bins = bound.bins
-        log.info("fast: %d bins, bound %d bins (q=%d, %d probes)", ub, lb_bins, bound.condensation, bound.probes)
+        log.info(
+            "fast (%s): %d bins, bound %d bins (q=%d, %d probes)", mode, ub, lb_bins, bound.condensation, bound.probes
+        )
     if progress is not None:
         progress(1.0)
     return assemble(problem, disc, method, groups, unplanned, lb_bins, time.perf_counter() - start)

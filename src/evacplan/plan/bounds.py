@@ -66,7 +66,7 @@ def certify(
     d = problem.demand
     rows = np.flatnonzero(disc.usable & (d.count > 0))
     rel = relaxation(problem, disc, rows)
-    lb = rel.analytic_bound(problem, disc) if rows.size else 0
+    lb = rel.analytic_bound(problem, disc, target) if rows.size else 0
     analytic = lb
     if target <= 0 or upper_bins <= lb:
         return BoundResult(max(min(lb, upper_bins), 0), analytic, 0, 0)

@@ -52,7 +52,7 @@ def exact_groups(
         value, _ = solve_ten(build_ten(problem, disc, rel, horizon))
         return value >= target
 
-    lo = rel.analytic_bound(problem, disc)  # proven: optimum >= lo
+    lo = rel.analytic_bound(problem, disc, target)  # proven: optimum >= lo
     if feasible(lo):
         hi = lo
     else:

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from evacplan.build.problem import Problem
 from evacplan.plan import kernels
 from evacplan.plan._discrete import Discretisation
+from evacplan.plan.routes import route_groups
 
 __all__ = ["GroupArrays", "fast_groups"]
 
@@ -86,9 +87,10 @@ def fast_groups(
     n_bins: int,
     window: int = WINDOW,
     chunk: int | None = None,
+    mode: str = "auto",
     progress: Callable[[float], None] | None = None,
-) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64]]:
-    """Plan every usable row; return the group buffers (in bins) and the persons left unplanned per row.
+) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
+    """Plan every usable row; return the group buffers (in bins), the persons left unplanned per row and the mode.
 
     Parameters
     ----------
@@ -99,26 +101,60 @@ def fast_groups(
     window
         See :data:`WINDOW`.
     chunk
-        Smallest group a row gathers before leaving (default :func:`default_chunk`).
+        Smallest group a row gathers before leaving in ``"routes"`` mode (default :func:`default_chunk`); the
+        search mode sends whatever is released.
+    mode
+        ``"search"`` (an earliest-arrival search per batch of groups), ``"routes"`` (candidate routes, see
+        :mod:`evacplan.plan.routes`) or ``"auto"``: search while the estimated work (searches x edges) stays below
+        :data:`SEARCH_WORK`.
     progress
         Called with the fraction of persons planned so far.
     """
     net, zones, d = problem.network, problem.zones, problem.demand
-    n, m = net.n_nodes, net.n_edges
-    step = disc.step_s
+    m = net.n_edges
     n_bins = max(int(n_bins), disc.release.shape[1])
-    tau = np.ascontiguousarray(disc.tau)
     weight = np.ascontiguousarray(disc.weight_s)
-    wmin = weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf)
-    resid = np.full((n_bins, m), step)
-    nxt = np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1)
-    release = _extend(disc.release, n_bins)
-    cumdep = np.zeros_like(release)
     remaining = np.where(disc.usable, d.count, 0).astype(np.int64)
     if chunk is None:
         chunk = default_chunk(disc, remaining)
-    d0 = _first_departures(release, cumdep, remaining, chunk)
-    zone_rem = zones.safe_capacity.astype(np.float64).copy()
+    if mode == "auto":
+        mode = "search" if remaining.sum() / max(chunk, 1) * m <= SEARCH_WORK else "routes"
+    state: dict[str, np.ndarray] = {
+        "resid": np.full((n_bins, m), disc.step_s),
+        "nxt": np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1),
+        "release": _extend(disc.release, n_bins),
+        "remaining": remaining,
+        "wmin": weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf),
+        "zone_rem": zones.safe_capacity.astype(np.float64).copy(),
+    }
+    state["cumdep"] = np.zeros_like(state["release"])
+
+    def grow() -> None:
+        state["resid"], state["nxt"], state["release"], state["cumdep"] = _grow(
+            state["resid"], state["nxt"], state["release"], state["cumdep"], disc.step_s
+        )
+
+    out = GroupArrays(1024, 16384)
+    if mode == "routes":
+        route_groups(problem, disc, state, out, chunk=chunk, grow=grow, progress=progress)
+    else:
+        _search_groups(problem, disc, state, out, window, grow, progress)
+    unplanned = d.count - np.where(disc.usable, d.count - remaining, 0)
+    return out.trimmed(), unplanned.astype(np.int64), mode
+
+
+#: Largest estimated (persons / chunk) x edges for which ``mode="auto"`` runs the per-batch search.
+SEARCH_WORK = 5e7
+
+
+def _search_groups(problem, disc, state, out, window, grow, progress):  # type: ignore[no-untyped-def]
+    """CCRP-style loop: search, commit the batch of groups it supports, repeat (per class, round robin)."""
+    net, zones, d = problem.network, problem.zones, problem.demand
+    n, m = net.n_nodes, net.n_edges
+    tau = np.ascontiguousarray(disc.tau)
+    weight = np.ascontiguousarray(disc.weight_s)
+    remaining = state["remaining"]
+    d0 = _first_departures(state["release"], state["cumdep"], remaining, 1)
     node_safe = zones.node_safe.astype(np.int64)
     origin = d.origin.astype(np.int64)
     tail = net.tail.astype(np.int64)
@@ -131,7 +167,6 @@ def fast_groups(
     settled = np.empty(n, dtype=np.int8)
     heap = np.empty(m + n + 1, dtype=np.int64)
     targets = np.empty(max(int((node_safe >= 0).sum()), 1), dtype=np.int64)
-    out = GroupArrays(1024, 16384)
     total = max(int(remaining.sum()), 1)
     class_rows = [np.flatnonzero((disc.row_class == c) & (remaining > 0)) for c in range(disc.n_classes)]
     active = [c for c in range(disc.n_classes) if class_rows[c].size]
@@ -141,21 +176,22 @@ def fast_groups(
         for c in active:
             rows = class_rows[c]
             n_t, overflow = kernels.earliest_arrival_search(
-                indptr, head, tau[c], weight[c], resid, nxt, rows, origin, d0, remaining, node_safe, zone_rem,
-                window, arr, pred_edge, pred_entry, src_row, settled, heap, targets,
+                indptr, head, tau[c], weight[c], state["resid"], state["nxt"], rows, origin, d0, remaining,
+                node_safe, state["zone_rem"], window, arr, pred_edge, pred_entry, src_row, settled, heap, targets,
             )
             a_min = arr[targets[:n_t]].min() if n_t else None
-            if overflow and (a_min is None or a_min >= resid.shape[0]):
-                resid, nxt, release, cumdep = _grow(resid, nxt, release, cumdep, step)
-                d0 = _first_departures(release, cumdep, remaining, chunk)
+            if overflow and (a_min is None or a_min >= state["resid"].shape[0]):
+                grow()
+                d0 = _first_departures(state["release"], state["cumdep"], remaining, 1)
                 still.append(c)
                 continue
             if n_t == 0:
                 continue  # nothing of this class can reach a safe zone with room left
             out.reserve(n_t * window, n_t * window * n)
             out.n_groups, out.n_path = kernels.commit_groups(
-                targets, n_t, window, arr, pred_edge, pred_entry, src_row, tail, tau[c], weight[c], wmin,
-                resid, nxt, release, cumdep, d0, remaining, node_safe, zone_rem, chunk,
+                targets, n_t, window, arr, pred_edge, pred_entry, src_row, tail, tau[c], weight[c], state["wmin"],
+                state["resid"], state["nxt"], state["release"], state["cumdep"], d0, remaining, node_safe,
+                state["zone_rem"], 1,
                 out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
                 out.n_groups, out.n_path,
             )
@@ -167,10 +203,8 @@ def fast_groups(
         if progress is not None:
             done = 1.0 - remaining.sum() / total
             if done - last_report >= 0.01:
-                progress(float(done))
+                progress(0.9 * float(done))
                 last_report = done
-    unplanned = d.count - np.where(disc.usable, d.count - remaining, 0)
-    return out.trimmed(), unplanned.astype(np.int64)
 
 
 def default_chunk(disc: Discretisation, remaining: NDArray[np.int64]) -> int:

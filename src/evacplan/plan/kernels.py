@@ -301,11 +301,13 @@ def commit_groups(
 def static_dijkstra(indptr, adj_node, adj_edge, weight, init):
     """Shortest distances over CSR adjacency (``adj_node``/``adj_edge`` per slot; ``weight[edge] < 0`` closed).
 
-    ``init[v]`` is the starting distance of node ``v`` (``INF_T`` when not a source). Integer weights.
+    ``init[v]`` is the starting distance of node ``v`` (``INF_T`` when not a source). Integer weights. Returns
+    ``(dist, pred)`` with ``pred[v]`` the edge through which ``v`` was reached (``-1`` for sources).
     """
     n = indptr.shape[0] - 1
     n1 = np.int64(n + 1)
     dist = init.copy()
+    pred = np.full(n, -1, dtype=np.int64)
     done = np.zeros(n, dtype=np.int8)
     heap = np.empty(adj_node.shape[0] + n + 1, dtype=np.int64)
     size = 0
@@ -326,8 +328,9 @@ def static_dijkstra(indptr, adj_node, adj_edge, weight, init):
             h = adj_node[s]
             if a + w < dist[h]:
                 dist[h] = a + w
+                pred[h] = adj_edge[s]
                 size = _heap_push(heap, size, dist[h] * n1 + h)
-    return dist
+    return dist, pred
 
 
 @njit(cache=True)
@@ -440,7 +443,7 @@ def route_schedule(
                     ok = True
                     while route_next[k, v] >= 0:
                         e = route_next[k, v]
-                        if tau[e] < 0 or ln >= buf_e.shape[0] // (n_routes + 1):
+                        if tau[e] < 0 or ln >= buf_e.shape[0]:
                             ok = False
                             break
                         b = _free_bin(resid, nxt, e, cur, weight[e], n_bins)

@@ -52,13 +52,23 @@ class Relaxation:
     pi: NDArray[np.int64]
     b: NDArray[np.int64]
 
-    def analytic_bound(self, problem: Problem, disc: Discretisation) -> int:
-        """Bins before which the last person of some row cannot be safe: last release + shortest route."""
-        if self.rows.size == 0:
+    def analytic_bound(self, problem: Problem, disc: Discretisation, target: int | None = None) -> int:
+        """Bins before which ``target`` persons (default: all of :attr:`rows`) cannot all be safe.
+
+        With everyone to be saved: some row's last release plus its shortest route. When only part of the
+        persons can be saved, any row might be the one left out, so only the earliest first arrival is certain.
+        """
+        if self.rows.size == 0 or (target is not None and target <= 0):
             return 0
-        last = disc.last_release()[self.rows]
         dist = self.b[problem.demand.origin[self.rows]]
-        return int(np.max(last + dist))
+        ok = dist < INF_T
+        if not ok.any():
+            return 0
+        if target is None or target >= int(problem.demand.count[self.rows].sum()):
+            last = disc.last_release()[self.rows]
+            return int(np.max((last + dist)[ok])) if ok.all() else 0
+        first = disc.first_release()[self.rows]
+        return int(np.min((first + dist)[ok]))
 
 
 def relaxation(problem: Problem, disc: Discretisation, rows: NDArray[np.int64]) -> Relaxation:
@@ -75,12 +85,12 @@ def relaxation(problem: Problem, disc: Discretisation, rows: NDArray[np.int64]) 
     origin = problem.demand.origin.astype(np.int64)
     for r in rows:
         init[origin[r]] = min(init[origin[r]], first[r])
-    pi = kernels.static_dijkstra(net.indptr, net.head.astype(np.int64), np.arange(net.n_edges), tau, init)
+    pi, _ = kernels.static_dijkstra(net.indptr, net.head.astype(np.int64), np.arange(net.n_edges), tau, init)
     rev_indptr, rev_edges = net.reverse()
     sink_init = np.full(n, INF_T, dtype=np.int64)
     room = zones.safe_capacity[np.maximum(zones.node_safe, 0)] >= 1
     sink_init[(zones.node_safe >= 0) & room] = 0
-    b = kernels.static_dijkstra(rev_indptr, net.tail[rev_edges].astype(np.int64), rev_edges, tau, sink_init)
+    b, _ = kernels.static_dijkstra(rev_indptr, net.tail[rev_edges].astype(np.int64), rev_edges, tau, sink_init)
     return Relaxation(tau=tau, cap=cap, rows=np.asarray(rows, dtype=np.int64), pi=pi, b=b)
 
 

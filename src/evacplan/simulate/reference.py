@@ -14,6 +14,7 @@ import heapq
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 import numpy as np
 
@@ -87,7 +88,7 @@ def _next_hops(n: int, edges: list[_Edge], cost: list[float], targets: set[int])
     return hop
 
 
-def simulate_reference(  # noqa: C901
+def simulate_reference(
     problem: Problem,
     *,
     packet_size: int = 10,
@@ -135,8 +136,10 @@ def simulate_reference(  # noqa: C901
     home_free_at = [-math.inf] * net.n_nodes
 
     def routes(now: float) -> list[int]:
+        # the wait at each edge's end: persons queued there (the FIFO prefix that is ready) times their usage
         delay = [
-            sum(p.count * usage_per_person[e] for p in edge.queue if p.ready_s <= now) for e, edge in enumerate(edges)
+            sum(p.count * usage_per_person[e] for p in takewhile(lambda q: q.ready_s <= now, edge.queue))
+            for e, edge in enumerate(edges)
         ]
         cost = [free_time[e] + delay[e] if usage_per_person[e] < math.inf else math.inf for e in range(len(edges))]
         targets = {v for v in range(net.n_nodes) if zones.node_safe[v] >= 0 and safe_left[zones.node_safe[v]] > 0}

@@ -1,0 +1,121 @@
+"""The fast planner's city-scale mode: earliest-arrival scheduling over candidate routes, first come first served.
+
+When a full earliest-arrival search per group would be too costly (many origins releasing few people each over a
+large network), candidate routes are fixed up front — for every way into every safe node (or, with many safe
+nodes, for every safe zone) the tree of shortest routes towards it — and origins are served in order of release:
+each group takes the candidate route on which it would arrive first given the capacity already reserved per
+(edge, bin), waiting where a bin is full. Cost per group is the length of its candidate routes, not the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evacplan.build.problem import Problem
+from evacplan.plan import kernels
+from evacplan.plan._discrete import Discretisation
+
+__all__ = ["MAX_ROUTES", "candidate_routes", "route_groups"]
+
+#: Most candidate routes; above it, one route tree per safe zone.
+MAX_ROUTES = 64
+
+#: Bins processed per kernel call (classes take turns between calls).
+BINS_PER_CALL = 4
+
+
+def candidate_routes(
+    problem: Problem, tau: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Route trees ``(route_next[k, n], route_zone[k])``: next edge from each node towards route ``k``'s end."""
+    net, zones = problem.network, problem.zones
+    n = net.n_nodes
+    rev_indptr, rev_edges = net.reverse()
+    adj_node = net.tail[rev_edges].astype(np.int64)
+    room = zones.safe_capacity[np.maximum(zones.node_safe, 0)] >= 1
+    safe = np.flatnonzero((zones.node_safe >= 0) & room)
+    in_edges = [e for s in safe for e in rev_edges[rev_indptr[s] : rev_indptr[s + 1]] if tau[e] >= 0]
+    specs: list[tuple[int, NDArray[np.int64]]] = []
+    if 0 < len(in_edges) <= MAX_ROUTES:
+        specs = [(int(e), np.zeros(0, dtype=np.int64)) for e in in_edges]
+    else:
+        specs = [(-1, safe[zones.node_safe[safe] == z]) for z in np.unique(zones.node_safe[safe])]
+    nxt = np.full((len(specs) + len(safe), n), -1, dtype=np.int64)
+    zone = np.zeros(len(specs) + len(safe), dtype=np.int64)
+    k = 0
+    for e, roots in specs:
+        init = np.full(n, kernels.INF_T, dtype=np.int64)
+        if e >= 0:
+            init[net.tail[e]] = tau[e]
+            end = int(net.head[e])
+        else:
+            init[roots] = 0
+            end = int(roots[0])
+        _, pred = kernels.static_dijkstra(rev_indptr, adj_node, rev_edges, tau, init)
+        if e >= 0:
+            pred[net.tail[e]] = e
+            pred[end] = -1
+        else:
+            pred[roots] = -1
+        nxt[k] = pred
+        zone[k] = zones.node_safe[end]
+        k += 1
+    # people already at a safe node stay there
+    for s in safe:
+        nxt[k, :] = -1
+        zone[k] = zones.node_safe[s]
+        k += 1
+    return nxt[:k], zone[:k]
+
+
+def route_groups(
+    problem: Problem,
+    disc: Discretisation,
+    state: dict[str, np.ndarray],
+    out,  # GroupArrays  # type: ignore[no-untyped-def]
+    *,
+    chunk: int,
+    grow: Callable[[], None],
+    progress: Callable[[float], None] | None = None,
+) -> None:
+    """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``."""
+    net, zones = problem.network, problem.zones
+    tau_all = np.where(disc.tau >= 0, disc.tau, np.iinfo(np.int64).max).min(axis=0)
+    tau_all = np.where(tau_all == np.iinfo(np.int64).max, -1, tau_all)
+    route_next, route_zone = candidate_routes(problem, tau_all)
+    origin = problem.demand.origin.astype(np.int64)
+    head = net.head.astype(np.int64)
+    node_safe = zones.node_safe.astype(np.int64)
+    remaining = state["remaining"]
+    taken = np.zeros_like(remaining)
+    total = max(int(remaining.sum()), 1)
+    buf_e = np.zeros(net.n_nodes + 1, dtype=np.int64)
+    buf_t = np.zeros(net.n_nodes + 1, dtype=np.int64)
+    class_rows = [np.flatnonzero((disc.row_class == c) & (remaining > 0)) for c in range(disc.n_classes)]
+    t = 0
+    n_release = disc.release.shape[1]
+    while t < n_release and any(r.size for r in class_rows):
+        t_end = min(t + BINS_PER_CALL, n_release)
+        for c in range(disc.n_classes):
+            t_c = t
+            while t_c < t_end and class_rows[c].size:
+                out.reserve(1024, 4 * (net.n_nodes + 1))
+                res = kernels.route_schedule(
+                    t_c, t_end, class_rows[c], origin, disc.release, taken, remaining, chunk, route_next,
+                    route_zone, disc.tau[c], disc.weight_s[c], state["wmin"], head, state["resid"], state["nxt"],
+                    node_safe, state["zone_rem"],
+                    out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
+                    out.n_groups, out.n_path, buf_e, buf_t,
+                )
+                out.n_groups, out.n_path, status, t_c = res
+                if status == 2:
+                    grow()
+                elif status == 1:
+                    out.reserve(2 * out.row.shape[0], 2 * out.edges.shape[0])
+            class_rows[c] = class_rows[c][remaining[class_rows[c]] > 0]
+        t = t_end
+        if progress is not None:
+            progress(0.9 * float(1.0 - remaining.sum() / total))
