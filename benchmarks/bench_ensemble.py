@@ -11,6 +11,10 @@ as *startup*), then runs the ensemble on it through its scheduler address (``run
 fresh folder: the *run* time includes sending the problem (and plan) to the workers, each worker's first member
 (numba loads its compiled kernels from the on-disk cache) and combining the results. Members draw from the bundled
 scenario's ``[uncertainty]`` table. The benchmark then checks that both runs gave identical members.
+
+On a shared machine other programs take CPU from the workers; each case therefore also reports the worker processes'
+CPU seconds per member and ``others_cores``, the average number of cores other programs kept busy during the run
+(from ``/proc/stat``), and ``--wait-idle S`` waits for idle CPUs before each case.
 """
 
 from __future__ import annotations
@@ -39,21 +43,60 @@ def _load() -> str:
         return "n/a"
 
 
+def _machine_cpu() -> tuple[float, float]:
+    """Busy and total CPU seconds of the whole machine since boot (``/proc/stat``), all cores together."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _worker_cpu(client: Any) -> float:
+    return float(sum(client.run(_own_cpu).values()))
+
+
+def wait_idle(max_wait_s: float, busy_below: float = 0.15) -> bool:
+    """Wait (at most ``max_wait_s``) until the machine's CPUs are busy less than ``busy_below`` of 5 s."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        b0, t0 = _machine_cpu()
+        time.sleep(5)
+        b1, t1 = _machine_cpu()
+        if (b1 - b0) / max(t1 - t0, 1e-9) < busy_below:
+            return True
+        if time.monotonic() > deadline:
+            return False
+
+
 def bench(problem: Any, spec: UncertaintySpec, plan: Any, runs: int, workers: int, out: Path,
           settings: MemberSettings) -> dict[str, Any]:
-    """Time one ensemble of ``runs`` members on a fresh local cluster of ``workers`` processes."""
+    """Time one ensemble of ``runs`` members on a fresh local cluster of ``workers`` processes.
+
+    Besides wall times, measures the CPU seconds of the worker processes and of this process (which also hosts the
+    scheduler), and the CPU seconds the rest of the machine used meanwhile (``others_cores``: the average number of
+    cores other programs kept busy during the run), since the machine may be shared.
+    """
     shutil.rmtree(out, ignore_errors=True)
     load_before = _load()
     t0 = time.perf_counter()
     with dask_client(None, workers) as client:
         client.wait_for_workers(workers)
         startup = time.perf_counter() - t0
+        w0, own0, (m0, _) = _worker_cpu(client), _own_cpu(), _machine_cpu()
         t1 = time.perf_counter()
         run = run_ensemble(problem, out, runs=runs, spec=spec, plan=plan, settings=settings,
                            scheduler=client.scheduler.address)
         wall = time.perf_counter() - t1
+        w1, own1, (m1, _) = _worker_cpu(client), _own_cpu(), _machine_cpu()
     recs = load_members(out, runs)
     member_s = [r["runtime_s"] for r in recs]
+    worker_cpu, own_cpu = w1 - w0, own1 - own0
+    others = max((m1 - m0) - worker_cpu - own_cpu, 0.0)
     return {
         "workers": workers,
         "runs": runs,
@@ -62,6 +105,10 @@ def bench(problem: Any, spec: UncertaintySpec, plan: Any, runs: int, workers: in
         "wall_per_member_s": round(wall / runs, 3),
         "member_runtime_mean_s": round(sum(member_s) / runs, 3),
         "member_runtime_min_s": round(min(member_s), 3),
+        "worker_cpu_s": round(worker_cpu, 1),
+        "worker_cpu_per_member_s": round(worker_cpu / runs, 3),
+        "client_cpu_s": round(own_cpu, 1),
+        "others_cores": round(others / wall, 2),
         "members_computed": len(run.computed),
         "load_before": load_before,
         "load_after": _load(),
@@ -75,6 +122,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--plan", type=Path, default=None, help="plan folder (default: self-routing evacuees)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "ensemble")
+    ap.add_argument("--wait-idle", type=float, default=0.0, metavar="S",
+                    help="before each case, wait up to S seconds for the machine's CPUs to be idle (shared machines)")
     args = ap.parse_args()
 
     problem = load_problem(None)
@@ -85,7 +134,10 @@ def main() -> None:
 
         plan = read_plan(args.plan, problem)
     settings = MemberSettings()
-    rows = [bench(problem, spec, plan, args.runs, k, args.out / f"w{k}", settings) for k in args.workers]
+    rows = []
+    for k in args.workers:
+        idle = wait_idle(args.wait_idle) if args.wait_idle > 0 else None
+        rows.append({**bench(problem, spec, plan, args.runs, k, args.out / f"w{k}", settings), "idle_at_start": idle})
     result: dict[str, Any] = {
         "scenario": problem.name,
         "evacuees": int(problem.demand.total),

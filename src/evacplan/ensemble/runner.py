@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evacplan._atomic import write_json
+from evacplan._atomic import atomic_path, write_json
 from evacplan.build.problem import Problem
 from evacplan.ensemble.aggregate import summarize
 from evacplan.ensemble.draw import check_spec
@@ -251,7 +251,8 @@ def run_ensemble(
         progress(len(done), runs)
 
     def finished(i: int, rec: dict[str, Any]) -> None:
-        write_json(member_path(out, i), rec)
+        with atomic_path(member_path(out, i)) as tmp:  # compact: one line, about 100 kB on a city
+            tmp.write_text(json.dumps(rec, separators=(",", ":")) + "\n", encoding="utf-8")
         run.computed.append(i)
         if progress is not None:
             progress(len(done) + len(run.computed), runs)

@@ -66,7 +66,12 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
         rows = np.flatnonzero(disc.usable)
         rel = relaxation(problem, disc, rows)
         guess = 2 * max(rel.analytic_bound(problem, disc), 1) if rows.size else 1
-        groups, unplanned, mode = fast_groups(problem, disc, n_bins=guess, progress=progress)
+        groups, unplanned, mode = fast_groups(problem, disc, n_bins=guess, window=PORTFOLIO[0], progress=progress)
+        if mode == "search":  # cheap enough: try the other batch windows too and keep the quickest plan
+            for window in PORTFOLIO[1:]:
+                alt, alt_unplanned, _ = fast_groups(problem, disc, n_bins=guess, window=window, mode="search")
+                if _better(alt, alt_unplanned, groups, unplanned):
+                    groups, unplanned = alt, alt_unplanned
         ub = int(groups["arr"].max()) if groups["arr"].size else 0
         bound = certify(problem, disc, int(groups["count"].sum()), ub)
         lb_bins = bound.bins
@@ -76,6 +81,20 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
     if progress is not None:
         progress(1.0)
     return assemble(problem, disc, method, groups, unplanned, lb_bins, time.perf_counter() - start)
+
+
+#: Batch windows the search mode of the fast planner tries (the quickest plan wins; ties keep the first).
+PORTFOLIO = (2, 1, 3)
+
+
+def _better(a: dict[str, NDArray[np.int64]], a_un: NDArray[np.int64], b: dict[str, NDArray[np.int64]],
+            b_un: NDArray[np.int64]) -> bool:
+    """Whether plan ``a`` saves more people, or as many sooner, than plan ``b``."""
+    if a_un.sum() != b_un.sum():
+        return bool(a_un.sum() < b_un.sum())
+    last_a = int(a["arr"].max()) if a["arr"].size else 0
+    last_b = int(b["arr"].max()) if b["arr"].size else 0
+    return last_a < last_b
 
 
 def assemble(

@@ -43,7 +43,7 @@ def certify(
     upper_bins: int,
     *,
     tol: float = 0.005,
-    max_probes: int = 6,
+    max_probes: int = 4,
     node_budget: int = NODE_BUDGET,
 ) -> BoundResult:
     """Largest proven lower bound (in bins) on the time to bring ``target`` persons to safety.

@@ -404,7 +404,7 @@ def decompose_paths(indptr, arcs, head, flow, source, sink):
 def route_schedule(
     t_begin, t_end, rows, origin, release, taken, remaining, chunk, route_next, route_zone, tau, weight, wmin,
     head, resid, nxt, node_safe, zone_rem,
-    g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path, buf_e, buf_t,
+    g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path, buf_e, buf_t, max_new,
 ):
     """Schedule groups along fixed candidate routes, origins served in order of release (first come, first served).
 
@@ -413,10 +413,11 @@ def route_schedule(
     node, ``-1`` at it) is walked from the origin taking the first bin with room on each edge (waiting allowed);
     the route arriving first wins and carries as many persons as its bottleneck bin, the zone and the row allow.
 
-    Returns ``(n_groups, n_path, status)``; status 0 done, 1 output buffers nearly full (call again from the
-    returned bin), 2 capacity tables too short; with the bin reached as ``t``: ``(n_groups, n_path, status, t)``.
+    Returns ``(n_groups, n_path, status, t)``: status 0 done, 1 output buffers nearly full, 2 capacity tables too
+    short, 3 ``max_new`` groups made (routes may be refreshed); call again from bin ``t``.
     """
     n_bins = resid.shape[0]
+    first_group = n_groups
     n_routes = route_next.shape[0]
     for t in range(t_begin, t_end):
         for i in range(rows.shape[0]):
@@ -429,6 +430,8 @@ def route_schedule(
                     break
                 if n_groups + 1 >= g_row.shape[0] or n_path + buf_e.shape[0] >= p_edges.shape[0]:
                     return n_groups, n_path, 1, t
+                if n_groups - first_group >= max_new:
+                    return n_groups, n_path, 3, t
                 best_arr = INF_T
                 best_k = -1
                 best_len = 0
@@ -503,3 +506,23 @@ def route_schedule(
                 g_len[n_groups] = best_len
                 n_groups += 1
     return n_groups, n_path, 0, t_end
+
+
+@njit(cache=True)
+def congestion_weights(tau, resid, nxt, wmin, tail, pi, t):
+    """Transit plus the wait for a free bin of each edge, reached at bin ``t + pi[tail]`` (``-1`` closed)."""
+    n_bins = resid.shape[0]
+    m = tau.shape[0]
+    out = np.empty(m, dtype=np.int64)
+    for e in range(m):
+        if tau[e] < 0:
+            out[e] = -1
+            continue
+        p = pi[tail[e]]
+        a = t + p if p < INF_T else t
+        if a >= n_bins:
+            out[e] = tau[e]
+            continue
+        b = _free_bin(resid, nxt, e, a, wmin[e], n_bins)
+        out[e] = tau[e] + (b - a)
+    return out

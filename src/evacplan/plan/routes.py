@@ -23,14 +23,21 @@ __all__ = ["MAX_ROUTES", "candidate_routes", "route_groups"]
 #: Most candidate routes; above it, one route tree per safe zone.
 MAX_ROUTES = 64
 
-#: Bins processed per kernel call (classes take turns between calls).
+#: Bins processed per kernel call (classes take turns between calls; routes are refreshed between calls).
 BINS_PER_CALL = 4
+
+#: Groups made before the candidate routes are refreshed with the waits now expected on each edge.
+GROUPS_PER_REFRESH = 2000
 
 
 def candidate_routes(
-    problem: Problem, tau: NDArray[np.int64]
+    problem: Problem, tau: NDArray[np.int64], cost: NDArray[np.int64] | None = None
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Route trees ``(route_next[k, n], route_zone[k])``: next edge from each node towards route ``k``'s end."""
+    """Route trees ``(route_next[k, n], route_zone[k])``: next edge from each node towards route ``k``'s end.
+
+    Trees follow least ``cost`` (default: the transit times ``tau``; ``-1`` closed).
+    """
+    cost = tau if cost is None else cost
     net, zones = problem.network, problem.zones
     n = net.n_nodes
     rev_indptr, rev_edges = net.reverse()
@@ -49,12 +56,12 @@ def candidate_routes(
     for e, roots in specs:
         init = np.full(n, kernels.INF_T, dtype=np.int64)
         if e >= 0:
-            init[net.tail[e]] = tau[e]
+            init[net.tail[e]] = cost[e]
             end = int(net.head[e])
         else:
             init[roots] = 0
             end = int(roots[0])
-        _, pred = kernels.static_dijkstra(rev_indptr, adj_node, rev_edges, tau, init)
+        _, pred = kernels.static_dijkstra(rev_indptr, adj_node, rev_edges, cost, init)
         if e >= 0:
             pred[net.tail[e]] = e
             pred[end] = -1
@@ -85,8 +92,20 @@ def route_groups(
     net, zones = problem.network, problem.zones
     tau_all = np.where(disc.tau >= 0, disc.tau, np.iinfo(np.int64).max).min(axis=0)
     tau_all = np.where(tau_all == np.iinfo(np.int64).max, -1, tau_all)
-    route_next, route_zone = candidate_routes(problem, tau_all)
     origin = problem.demand.origin.astype(np.int64)
+    tail = net.tail.astype(np.int64)
+    init = np.full(net.n_nodes, kernels.INF_T, dtype=np.int64)
+    first = disc.first_release()
+    for r in np.flatnonzero(state["remaining"] > 0):
+        init[origin[r]] = min(init[origin[r]], first[r])
+    pi, _ = kernels.static_dijkstra(net.indptr, net.head.astype(np.int64), np.arange(net.n_edges), tau_all, init)
+    pi = np.where(pi < kernels.INF_T, pi - np.where(init < kernels.INF_T, init, 0).min(initial=0), pi)
+
+    def routes_at(t: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        cost = kernels.congestion_weights(tau_all, state["resid"], state["nxt"], state["wmin"], tail, pi, t)
+        return candidate_routes(problem, tau_all, cost)
+
+    route_next, route_zone = routes_at(0)
     head = net.head.astype(np.int64)
     node_safe = zones.node_safe.astype(np.int64)
     remaining = state["remaining"]
@@ -108,14 +127,17 @@ def route_groups(
                     route_zone, disc.tau[c], disc.weight_s[c], state["wmin"], head, state["resid"], state["nxt"],
                     node_safe, state["zone_rem"],
                     out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
-                    out.n_groups, out.n_path, buf_e, buf_t,
+                    out.n_groups, out.n_path, buf_e, buf_t, GROUPS_PER_REFRESH,
                 )
                 out.n_groups, out.n_path, status, t_c = res
                 if status == 2:
                     grow()
                 elif status == 1:
                     out.reserve(2 * out.row.shape[0], 2 * out.edges.shape[0])
+                elif status == 3:
+                    route_next, route_zone = routes_at(t_c)
             class_rows[c] = class_rows[c][remaining[class_rows[c]] > 0]
         t = t_end
+        route_next, route_zone = routes_at(t)
         if progress is not None:
             progress(0.9 * float(1.0 - remaining.sum() / total))
