@@ -67,3 +67,19 @@ def test_report_section_is_self_contained_html(tmp_path: Path, grid: Problem, gr
     assert html.count("<tr>") >= 5
     svg = (tmp_path / "fan_chart.svg").read_text()
     assert re.search(r"<polygon points=\"[0-9., ]+\"", svg) and "danger0 deadline" in svg
+
+
+def test_docs_cover_every_key_and_output(tmp_path: Path, grid: Problem, spec: UncertaintySpec) -> None:
+    from evacplan.scenario.uncertainty import UNCERTAINTY_KEYS
+
+    doc = (Path(__file__).parents[2] / "docs" / "ensemble.md").read_text(encoding="utf-8")
+    for key in UNCERTAINTY_KEYS:
+        assert f"`{key}" in doc, key
+    run_ensemble(grid, tmp_path, runs=2, spec=spec, workers=0)
+    for path in tmp_path.iterdir():
+        name = "members/NNNNNN.json" if path.name == "members" else path.name
+        assert f"`{name}`" in doc, name
+    summary = json.loads((tmp_path / "ensemble_summary.json").read_text())
+    for key in ("evacuation_time_min", "t90_min", "exposed", "exposure_person_min", "p_missed_deadline"):
+        assert f"`{key}`" in doc, key
+    assert "p_missed_deadline" in summary["danger_zones"][0]

@@ -18,7 +18,7 @@ def plan_command(
     method: str = typer.Option("fast", "--method", help="Planning method: 'fast' (default) or 'exact'."),
 ) -> None:
     """Plan the evacuation of SCENARIO and write the plan to --out."""
-    from evacplan.build import load_problem  # type: ignore[attr-defined]
+    from evacplan.build import load_problem
     from evacplan.plan import METHODS, plan, write_plan
 
     console = Console()

@@ -1,9 +1,12 @@
 """Certified lower bounds on the optimal evacuation time of a discretised problem.
 
-Two bounds, the larger is reported:
+Three bounds, the largest is reported:
 
 * *analytic*: some row's last person cannot leave before its last release bin and then needs at least its shortest
   route to a safe zone with room;
+* *level cuts*: for the set ``S`` of nodes within ``d`` bins of safety, everyone starting outside ``S`` must enter it
+  over a cut edge ``(u, v)``, at a bin no earlier than anyone can be at ``u`` and early enough to still reach safety
+  from ``v``; the cut's capacity over those bins must carry them;
 * *condensed TEN*: the condensed time-expanded network (:mod:`evacplan.plan.ten`) is a relaxation, so if its max
   flow at horizon ``T`` cannot carry the planned persons, no plan of the discretised problem finishes by ``T``.
   Probes search the largest such ``T`` below the plan's time, with a condensation factor chosen so that each
@@ -15,25 +18,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from evacplan.build.problem import Problem
+from evacplan.plan import kernels
 from evacplan.plan._discrete import Discretisation
-from evacplan.plan.ten import build_ten, relaxation, solve_ten, ten_size
+from evacplan.plan.ten import Relaxation, build_ten, relaxation, solve_ten, ten_size
 
 __all__ = ["BoundResult", "certify"]
 
+#: Coarsest condensation worth probing: coarser networks rarely beat the level-cut bound and cost the most.
+MAX_CONDENSATION = 4
+
 #: Largest number of node copies of one condensed TEN.
-NODE_BUDGET = 2_500_000
+NODE_BUDGET = 1_500_000
 
 
 @dataclass(frozen=True)
 class BoundResult:
-    """A certified lower bound in bins and how it was obtained."""
+    """A certified lower bound in bins and how it was obtained.
+
+    ``better`` holds the group buffers of a plan quicker than the one certified, when a probe on the uncondensed
+    network of a one-class problem turned out feasible (its flow is such a plan), else ``None``.
+    """
 
     bins: int
     analytic_bins: int
     condensation: int
     probes: int
+    better: dict[str, NDArray[np.int64]] | None = None
 
 
 def certify(
@@ -42,8 +55,8 @@ def certify(
     target: int,
     upper_bins: int,
     *,
-    tol: float = 0.005,
-    max_probes: int = 4,
+    tol: float = 0.01,
+    max_probes: int = 5,
     node_budget: int = NODE_BUDGET,
 ) -> BoundResult:
     """Largest proven lower bound (in bins) on the time to bring ``target`` persons to safety.
@@ -67,23 +80,85 @@ def certify(
     rows = np.flatnonzero(disc.usable & (d.count > 0))
     rel = relaxation(problem, disc, rows)
     lb = rel.analytic_bound(problem, disc, target) if rows.size else 0
+    if rows.size and target > 0:
+        lb = max(lb, min(cut_bound(problem, rel, target), upper_bins))
     analytic = lb
     if target <= 0 or upper_bins <= lb:
         return BoundResult(max(min(lb, upper_bins), 0), analytic, 0, 0)
     q = 1
     while ten_size(rel, upper_bins, q) > node_budget:
         q += 1 if q < 4 else q // 2
-    cand_hi = upper_bins - 1
+    if q > MAX_CONDENSATION:
+        return BoundResult(lb, analytic, q, 0)
+    # two probes just below the plan's time (cheap certificates when the plan is near optimal, as it usually is),
+    # then bisection between the best bound and the lowest horizon found feasible
+    cand_hi = upper_bins - 1  # every horizon in (lb .. cand_hi] is still undecided
+    drop = max(1, int(tol * upper_bins))
     probes = 0
+    found = False
+    one_class = np.unique(disc.row_class[rows]).size == 1
+    better = None
     while lb <= cand_hi and probes < max_probes and upper_bins / max(lb, 1) - 1 > tol:
-        if probes == 0:
-            horizon = max(lb, upper_bins - 1 - int(tol * upper_bins))
-        else:
-            horizon = (lb + cand_hi) // 2
-        value, _ = solve_ten(build_ten(problem, disc, rel, horizon, q))
+        horizon = (lb + cand_hi) // 2 if found or probes >= 2 else max(lb, upper_bins - 1 - drop)
+        exact_net = q == 1 and one_class
+        ten = build_ten(problem, disc, rel, horizon, q)
+        value, flows = solve_ten(ten, want_flows=exact_net)
         probes += 1
         if value < target:
-            lb = horizon + 1
+            lb, found = horizon + 1, True
         else:
             cand_hi = horizon - 1
-    return BoundResult(lb, analytic, q, probes)
+            drop *= 2
+            if exact_net and flows is not None:
+                from evacplan.plan.exact import decompose
+
+                better = decompose(ten, flows, rel.tau)
+    return BoundResult(lb, analytic, q, probes, better)
+
+
+#: Most distance levels tried by :func:`cut_bound`.
+MAX_LEVELS = 128
+
+
+def cut_bound(problem: Problem, rel: Relaxation, target: int) -> int:
+    """Level-cut lower bound (bins) on bringing ``target`` persons to safety; see the module docstring."""
+    net, d = problem.network, problem.demand
+    pi, b = rel.pi, rel.b
+    inf = int(kernels.INF_T)
+    ok_e = (rel.tau >= 0) & (rel.cap > 0)
+    u, v = net.tail.astype(np.int64), net.head.astype(np.int64)
+    levels = np.unique(b[b < inf])
+    if levels.size > MAX_LEVELS:
+        levels = levels[np.linspace(0, levels.size - 1, MAX_LEVELS).astype(np.int64)]
+    origin_b = b[d.origin[rel.rows]]
+    counts = d.count[rel.rows]
+    best = 0
+    for lev in levels:
+        outside = int(counts[origin_b > lev].sum())
+        need = target - (int(counts.sum()) - outside)  # at least this many must cross into S
+        if need <= 0:
+            continue
+        cut = ok_e & (b[u] > lev) & (b[v] <= lev) & (pi[u] < inf)
+        if not cut.any():
+            continue
+        k = rel.tau[cut] + b[v[cut]] + pi[u[cut]]  # a crossing at bin t is useful iff pi(u) <= t <= T - k + pi(u)
+        cap = rel.cap[cut].astype(np.float64)
+        order = np.argsort(k)
+        k, cap = k[order], cap[order]
+        ccap, ckcap = np.cumsum(cap), np.cumsum(cap * k)
+
+        def carried(horizon: int, k=k, ccap=ccap, ckcap=ckcap) -> float:
+            i = int(np.searchsorted(k, horizon, side="right"))
+            return 0.0 if i == 0 else (horizon + 1) * ccap[i - 1] - ckcap[i - 1]
+
+        lo, hi = int(k[0]), int(k[0]) + 1
+        while carried(hi) < need:
+            lo, hi = hi, 2 * hi
+        while hi - lo > 1:  # carried(lo) < need <= carried(hi)
+            mid = (lo + hi) // 2
+            if carried(mid) >= need:
+                hi = mid
+            else:
+                lo = mid
+        best = max(best, hi if carried(lo) < need else lo)
+    return best

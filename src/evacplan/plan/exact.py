@@ -17,9 +17,18 @@ from evacplan.build.problem import Problem
 from evacplan.plan import kernels
 from evacplan.plan._discrete import Discretisation
 from evacplan.plan.errors import UnsupportedProblemError
-from evacplan.plan.ten import ARC_EDGE, ARC_RELEASE, ARC_SAFE, build_ten, relaxation, solve_ten, static_target
+from evacplan.plan.ten import (
+    ARC_EDGE,
+    ARC_RELEASE,
+    ARC_SAFE,
+    TimeExpanded,
+    build_ten,
+    relaxation,
+    solve_ten,
+    static_target,
+)
 
-__all__ = ["exact_groups"]
+__all__ = ["decompose", "exact_groups"]
 
 
 def exact_groups(
@@ -75,7 +84,7 @@ def exact_groups(
     value, flows = solve_ten(ten, want_flows=True)
     probes += 1
     assert flows is not None and value >= target
-    groups = _decompose(ten, flows, disc, rel.tau)
+    groups = decompose(ten, flows, rel.tau)
     planned = np.bincount(groups["row"], weights=groups["count"], minlength=d.n_rows).astype(np.int64)
     return groups, d.count - planned, hi, probes
 
@@ -85,8 +94,8 @@ def _empty() -> dict[str, NDArray[np.int64]]:
     return {k: z.copy() for k in ("row", "count", "dep", "arr", "zone", "plen", "edges", "entry")}
 
 
-def _decompose(ten, flows, disc: Discretisation, tau: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:  # type: ignore[no-untyped-def]
-    """Groups from the path decomposition of the TEN flow."""
+def decompose(ten: TimeExpanded, flows: NDArray[np.int64], tau: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
+    """Groups (in bins) from the path decomposition of a flow on an uncondensed TEN."""
     used = np.flatnonzero(flows > 0)
     order = used[np.argsort(ten.tail[used], kind="stable")]
     indptr = np.zeros(ten.n_nodes + 1, dtype=np.int64)

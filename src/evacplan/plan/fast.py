@@ -8,8 +8,13 @@ Repeat, per travel class, until everyone is planned or nothing more can reach sa
    shifted later by up to ``window - 1`` bins, in order of arrival, each as large as the path's free capacity, its
    row's release schedule and its safe zone allow.
 
-Groups therefore adapt to the instance: their size is the free capacity of their path's bottleneck bin.
-Deterministic: ties break on node and row index.
+Groups therefore adapt to the instance: their size is the free capacity of their path's bottleneck bin (or what
+the release schedule has let go). Deterministic: ties break on node and row index.
+
+On large instances (many origins on a large network) a search per batch is too slow; ``fast_groups`` then
+schedules over candidate routes instead (:mod:`evacplan.plan.routes`). :func:`evacplan.plan.plan` runs the search
+mode with a small portfolio of windows and certifies (and possibly improves) the result with
+:mod:`evacplan.plan.bounds`.
 """
 
 from __future__ import annotations
@@ -101,12 +106,13 @@ def fast_groups(
     window
         See :data:`WINDOW`.
     chunk
-        Smallest group a row gathers before leaving in ``"routes"`` mode (default :func:`default_chunk`); the
-        search mode sends whatever is released.
+        Smallest group a row gathers before leaving in ``"routes"`` mode (default 1: groups are as large as the
+        release schedule and the route's bottleneck allow; gathering larger groups measurably lengthens
+        evacuations). The search mode sends whatever is released.
     mode
         ``"search"`` (an earliest-arrival search per batch of groups), ``"routes"`` (candidate routes, see
-        :mod:`evacplan.plan.routes`) or ``"auto"``: search while the estimated work (searches x edges) stays below
-        :data:`SEARCH_WORK`.
+        :mod:`evacplan.plan.routes`) or ``"auto"``: search while edges x demand rows (a proxy of searches x
+        search size) stays below :data:`SEARCH_WORK`.
     progress
         Called with the fraction of persons planned so far.
     """
@@ -116,9 +122,9 @@ def fast_groups(
     weight = np.ascontiguousarray(disc.weight_s)
     remaining = np.where(disc.usable, d.count, 0).astype(np.int64)
     if chunk is None:
-        chunk = default_chunk(disc, remaining)
+        chunk = 1
     if mode == "auto":
-        mode = "search" if remaining.sum() / max(chunk, 1) * m <= SEARCH_WORK else "routes"
+        mode = "search" if float(m) * int((remaining > 0).sum()) <= SEARCH_WORK else "routes"
     state: dict[str, np.ndarray] = {
         "resid": np.full((n_bins, m), disc.step_s),
         "nxt": np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1),
@@ -143,8 +149,8 @@ def fast_groups(
     return out.trimmed(), unplanned.astype(np.int64), mode
 
 
-#: Largest estimated (persons / chunk) x edges for which ``mode="auto"`` runs the per-batch search.
-SEARCH_WORK = 5e7
+#: Largest edges x demand rows for which ``mode="auto"`` runs the per-batch search.
+SEARCH_WORK = 2e7
 
 
 def _search_groups(problem, disc, state, out, window, grow, progress):  # type: ignore[no-untyped-def]
@@ -205,16 +211,6 @@ def _search_groups(problem, disc, state, out, window, grow, progress):  # type: 
             if done - last_report >= 0.01:
                 progress(0.9 * float(done))
                 last_report = done
-
-
-def default_chunk(disc: Discretisation, remaining: NDArray[np.int64]) -> int:
-    """Smallest group a row waits to gather before leaving: the median one-bin capacity of the open edges.
-
-    Waiting for a bottleneck's worth of people keeps groups (and searches) few when many origins release people
-    slowly; rows with fewer persons left send them all.
-    """
-    caps = disc.cap_bin[disc.cap_bin > 0]
-    return int(max(1, np.median(caps))) if caps.size else 1
 
 
 def _first_departures(release, cumdep, remaining, chunk):  # type: ignore[no-untyped-def]

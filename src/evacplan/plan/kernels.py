@@ -36,7 +36,9 @@ def _find(nxt, e, t):
 @njit(cache=True)
 def _free_bin(resid, nxt, e, a, w, n_bins):
     """First bin ``>= a`` of edge ``e`` where one more person of weight ``w`` fits (``n_bins`` when none)."""
-    if a < n_bins and resid[a, e] + EPS >= w:
+    if a >= n_bins:
+        return n_bins
+    if resid[a, e] + EPS >= w:
         return a
     t = _find(nxt, e, a)
     while t < n_bins and resid[t, e] + EPS < w:
@@ -510,7 +512,10 @@ def route_schedule(
 
 @njit(cache=True)
 def congestion_weights(tau, resid, nxt, wmin, tail, pi, t):
-    """Transit plus the wait for a free bin of each edge, reached at bin ``t + pi[tail]`` (``-1`` closed)."""
+    """Transit plus the wait for a free bin of each edge, reached at bin ``t + pi[tail]`` (``-1`` closed).
+
+    ``pi`` is typically the earliest arrival at each node from the people still to leave, minus ``t``.
+    """
     n_bins = resid.shape[0]
     m = tau.shape[0]
     out = np.empty(m, dtype=np.int64)

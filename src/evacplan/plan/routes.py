@@ -26,6 +26,9 @@ MAX_ROUTES = 64
 #: Bins processed per kernel call (classes take turns between calls; routes are refreshed between calls).
 BINS_PER_CALL = 4
 
+#: Order in which the origins released in the same bin are served: "index", "far" (farthest first), "near".
+ROW_ORDER = "far"
+
 #: Groups made before the candidate routes are refreshed with the waits now expected on each edge.
 GROUPS_PER_REFRESH = 2000
 
@@ -94,26 +97,46 @@ def route_groups(
     tau_all = np.where(tau_all == np.iinfo(np.int64).max, -1, tau_all)
     origin = problem.demand.origin.astype(np.int64)
     tail = net.tail.astype(np.int64)
-    init = np.full(net.n_nodes, kernels.INF_T, dtype=np.int64)
-    first = disc.first_release()
-    for r in np.flatnonzero(state["remaining"] > 0):
-        init[origin[r]] = min(init[origin[r]], first[r])
-    pi, _ = kernels.static_dijkstra(net.indptr, net.head.astype(np.int64), np.arange(net.n_edges), tau_all, init)
-    pi = np.where(pi < kernels.INF_T, pi - np.where(init < kernels.INF_T, init, 0).min(initial=0), pi)
-
-    def routes_at(t: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        cost = kernels.congestion_weights(tau_all, state["resid"], state["nxt"], state["wmin"], tail, pi, t)
-        return candidate_routes(problem, tau_all, cost)
-
-    route_next, route_zone = routes_at(0)
     head = net.head.astype(np.int64)
     node_safe = zones.node_safe.astype(np.int64)
     remaining = state["remaining"]
+    n, m = net.n_nodes, net.n_edges
+    indptr = net.indptr.astype(np.int64)
+    all_rows = np.flatnonzero(remaining > 0)
+    work: dict[str, np.ndarray] = {
+        "arr": np.empty(n, dtype=np.int64), "pe": np.empty(n, dtype=np.int64), "pt": np.empty(n, dtype=np.int64),
+        "src": np.empty(n, dtype=np.int64), "settled": np.empty(n, dtype=np.int8),
+        "heap": np.empty(m + n + 1, dtype=np.int64), "targets": np.empty(1, dtype=np.int64),
+    }
+    no_target = np.full(node_safe.shape[0], -1, dtype=np.int64)
+
+    def routes_at(t: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Trees over transit + expected wait, the wait read where the earliest-arrival search reaches each edge."""
+        d0 = np.full(remaining.shape[0], t, dtype=np.int64)
+        rows = all_rows[remaining[all_rows] > 0]
+        kernels.earliest_arrival_search(
+            indptr, head, tau_all, state["wmin"], state["resid"], state["nxt"], rows, origin, d0, remaining,
+            no_target, state["zone_rem"], 0, work["arr"], work["pe"], work["pt"], work["src"], work["settled"],
+            work["heap"], work["targets"],
+        )
+        arr = work["arr"]
+        rel_arr = np.where(arr < int(kernels.INF_T), arr - t, int(kernels.INF_T))
+        cost = kernels.congestion_weights(tau_all, state["resid"], state["nxt"], state["wmin"], tail, rel_arr, t)
+        return candidate_routes(problem, tau_all, cost)
+
+    route_next, route_zone = routes_at(0)
     taken = np.zeros_like(remaining)
     total = max(int(remaining.sum()), 1)
     buf_e = np.zeros(net.n_nodes + 1, dtype=np.int64)
     buf_t = np.zeros(net.n_nodes + 1, dtype=np.int64)
     class_rows = [np.flatnonzero((disc.row_class == c) & (remaining > 0)) for c in range(disc.n_classes)]
+    if ROW_ORDER != "index":
+        for c in range(disc.n_classes):
+            from evacplan.plan.ten import _to_safe
+
+            dist = _to_safe(problem, disc.tau[c])[origin[class_rows[c]]]
+            key = -dist if ROW_ORDER == "far" else dist
+            class_rows[c] = class_rows[c][np.argsort(key, kind="stable")]
     t = 0
     n_release = disc.release.shape[1]
     while t < n_release and any(r.size for r in class_rows):

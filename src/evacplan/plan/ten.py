@@ -55,25 +55,46 @@ class Relaxation:
     def analytic_bound(self, problem: Problem, disc: Discretisation, target: int | None = None) -> int:
         """Bins before which ``target`` persons (default: all of :attr:`rows`) cannot all be safe.
 
-        With everyone to be saved: some row's last release plus its shortest route. When only part of the
-        persons can be saved, any row might be the one left out, so only the earliest first arrival is certain.
+        A person released at bin ``t`` cannot be safe before ``t`` plus the shortest route of their own travel
+        class from their origin to a safe zone with room; any ``target`` persons include one whose such time is at
+        least the ``target``-th smallest over everyone.
         """
-        if self.rows.size == 0 or (target is not None and target <= 0):
+        d = problem.demand
+        rows = self.rows
+        if rows.size == 0 or (target is not None and target <= 0):
             return 0
-        dist = self.b[problem.demand.origin[self.rows]]
+        want = int(d.count[rows].sum()) if target is None else int(target)
+        dist = np.full(rows.size, INF_T, dtype=np.int64)
+        for c in np.unique(disc.row_class[rows]):
+            sel = disc.row_class[rows] == c
+            b = _to_safe(problem, disc.tau[c])
+            dist[sel] = b[d.origin[rows[sel]]]
         ok = dist < INF_T
-        if not ok.any():
-            return 0
-        if target is None or target >= int(problem.demand.count[self.rows].sum()):
-            last = disc.last_release()[self.rows]
-            return int(np.max((last + dist)[ok])) if ok.all() else 0
-        first = disc.first_release()[self.rows]
-        return int(np.min((first + dist)[ok]))
+        rel = disc.release[rows[ok]]
+        inc = np.diff(rel, axis=1, prepend=0)
+        r_idx, t_idx = np.nonzero(inc)
+        earliest = t_idx + dist[ok][r_idx]
+        persons = inc[r_idx, t_idx]
+        order = np.argsort(earliest, kind="stable")
+        cum = np.cumsum(persons[order])
+        k = int(np.searchsorted(cum, min(want, int(cum[-1])) if cum.size else 0))
+        return int(earliest[order][min(k, order.size - 1)]) if order.size else 0
+
+
+def _to_safe(problem: Problem, tau: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Fewest bins from each node to a safe node whose zone has room, over edges with ``tau >= 0``."""
+    net, zones = problem.network, problem.zones
+    rev_indptr, rev_edges = net.reverse()
+    init = np.full(net.n_nodes, INF_T, dtype=np.int64)
+    room = zones.safe_capacity[np.maximum(zones.node_safe, 0)] >= 1
+    init[(zones.node_safe >= 0) & room] = 0
+    b, _ = kernels.static_dijkstra(rev_indptr, net.tail[rev_edges].astype(np.int64), rev_edges, tau, init)
+    return b
 
 
 def relaxation(problem: Problem, disc: Discretisation, rows: NDArray[np.int64]) -> Relaxation:
     """The one-commodity relaxation over the demand ``rows`` (usable rows with persons)."""
-    net, zones = problem.network, problem.zones
+    net = problem.network
     n = net.n_nodes
     open_ = disc.tau >= 0
     big = np.iinfo(np.int64).max
@@ -86,11 +107,7 @@ def relaxation(problem: Problem, disc: Discretisation, rows: NDArray[np.int64]) 
     for r in rows:
         init[origin[r]] = min(init[origin[r]], first[r])
     pi, _ = kernels.static_dijkstra(net.indptr, net.head.astype(np.int64), np.arange(net.n_edges), tau, init)
-    rev_indptr, rev_edges = net.reverse()
-    sink_init = np.full(n, INF_T, dtype=np.int64)
-    room = zones.safe_capacity[np.maximum(zones.node_safe, 0)] >= 1
-    sink_init[(zones.node_safe >= 0) & room] = 0
-    b, _ = kernels.static_dijkstra(rev_indptr, net.tail[rev_edges].astype(np.int64), rev_edges, tau, sink_init)
+    b = _to_safe(problem, tau)
     return Relaxation(tau=tau, cap=cap, rows=np.asarray(rows, dtype=np.int64), pi=pi, b=b)
 
 

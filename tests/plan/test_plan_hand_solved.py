@@ -112,3 +112,19 @@ def test_progress_is_reported():
     seen: list[float] = []
     plan(p, progress=seen.append)
     assert seen and seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
+
+
+def test_candidate_route_mode_with_two_walking_speeds():
+    from evacplan.plan._discrete import discretise
+    from evacplan.plan.api import assemble
+    from evacplan.plan.fast import fast_groups
+    from evacplan.plan.validate import validate_plan
+
+    edges = [(0, 1, 120, 1.0), (1, 3, 120, 1.0), (0, 2, 120, 1.0), (2, 3, 180, 1.0), (1, 2, 60, 2.0)]
+    p = toy_problem(4, edges, [(0, 300, 0, 0), (0, 100, 0, 1), (1, 50, 0, 1)], {3: 0}, group_speeds_mps=[0.6],
+                    horizon_s=6000)
+    disc = discretise(p)
+    groups, unplanned, mode = fast_groups(p, disc, n_bins=4, mode="routes")
+    result = assemble(p, disc, "fast", groups, unplanned, 0, 0.0)
+    validate_plan(p, result)
+    assert mode == "routes" and result.evacuated == 450
