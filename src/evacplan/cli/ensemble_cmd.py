@@ -94,13 +94,13 @@ def ensemble_command(
                                          "tcp://HOST:8786 (default: a local cluster of --workers processes)."),
     workers: int | None = typer.Option(None, "--workers", "-w", min=0, help="Worker processes of the local "
                                        "cluster (default: the number of CPUs; 0: run in this process)."),
-    uncertainty: Path | None = typer.Option(None, "--uncertainty", help="A TOML file whose [uncertainty] table "
+    uncertainty: Path | None = typer.Option(None, "--uncertainty", help="A TOML file whose uncertainty table "
                                             "replaces the scenario's."),
     packet_size: int = typer.Option(50, "--packet-size", min=1, help="Most persons simulated together."),
     dt: float = typer.Option(10.0, "--dt", min=0.1, max=10.0, help="Simulation time step, seconds."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Ensemble seed (default: the scenario's)."),
 ) -> None:
-    """Simulate RUNS members of one plan, each in a world drawn from the scenario's [uncertainty] table.
+    """Simulate RUNS members of one plan, each in a world drawn from the scenario's uncertainty table.
 
     Writes one record per member as it finishes (an interrupted run resumes where it stopped), then members.parquet,
     ensemble_summary.json (P50/P90/P99 of evacuation time and exposure, deadline-miss probability per danger zone),
