@@ -128,3 +128,38 @@ def test_candidate_route_mode_with_two_walking_speeds():
     result = assemble(p, disc, "fast", groups, unplanned, 0, 0.0)
     validate_plan(p, result)
     assert mode == "routes" and result.evacuated == 450
+
+
+def test_edge_closed_to_one_mode_only():
+    """Walkers may not use edge 0->1 (a motorway); vehicles may. Both modes share capacity elsewhere."""
+    from dataclasses import replace
+
+    from evacplan.build.reach import reachable_rows
+    from evacplan.plan._discrete import discretise
+    from evacplan.plan.api import assemble
+    from evacplan.plan.fast import fast_groups
+    from evacplan.plan.validate import validate_plan
+    from evacplan.scenario.schema import ModeSpec
+
+    base = toy_problem(4, [(0, 1, 60, 5.0), (1, 3, 60, 5.0), (0, 2, 120, 5.0), (2, 3, 120, 5.0)], {0: 100}, {3: 0},
+                       horizon_s=3000)
+    net = base.network
+    speed = np.vstack([net.speed_mps[0], net.speed_mps[0]])
+    motorway = int(np.flatnonzero((net.tail == 0) & (net.head == 1))[0])
+    speed[0, motorway] = 0.0
+    net2 = replace(net, modes=("walk", "vehicle"), speed_mps=speed,
+                   capacity_per_s=np.vstack([net.capacity_per_s[0], net.capacity_per_s[0]]))
+    d = base.demand
+    demand = replace(d, origin=np.array([0, 0], dtype=np.int32), group=np.zeros(2, dtype=np.int16),
+                     mode=np.array([0, 1], dtype=np.int16), count=np.array([50, 50]),
+                     danger=np.zeros(2, dtype=np.int32), curve=np.zeros(2, dtype=np.int16))
+    p = replace(base, network=net2, demand=demand, modes=(ModeSpec("walk", 1.0, 1.0, 0.5),
+                ModeSpec("vehicle", 2.0, 1.0, 0.5)), reachable=reachable_rows(net2, base.zones, demand))
+    for mode in ("search", "routes"):
+        disc = discretise(p)
+        groups, unplanned, _ = fast_groups(p, disc, n_bins=8, mode=mode)
+        result = assemble(p, disc, "fast", groups, unplanned, 0, 0.0)
+        validate_plan(p, result)
+        assert result.evacuated == 100, mode
+        walkers = result.row == 0
+        assert motorway not in set(np.concatenate([result.path(i) for i in np.flatnonzero(walkers)]).tolist())

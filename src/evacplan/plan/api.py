@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from evacplan.build.problem import Problem
 from evacplan.plan._discrete import Discretisation, discretise
-from evacplan.plan.bounds import certify, cut_bound
+from evacplan.plan.bounds import certify
 from evacplan.plan.exact import exact_groups
 from evacplan.plan.fast import fast_groups
 from evacplan.plan.result import Plan
@@ -68,10 +68,7 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
     else:
         rows = np.flatnonzero(disc.usable)
         rel = relaxation(problem, disc, rows)
-        guess = 1
-        if rows.size:  # size the capacity tables from the cheap bounds (they grow if the plan needs more)
-            persons = int(problem.demand.count[rows].sum())
-            guess = int(1.5 * max(rel.analytic_bound(problem, disc), cut_bound(problem, rel, persons), 1)) + 16
+        guess = 2 * max(rel.analytic_bound(problem, disc), 1) if rows.size else 1
         groups, unplanned, mode = fast_groups(problem, disc, n_bins=guess, window=PORTFOLIO[0], progress=progress)
         if mode == "search":  # cheap enough: try the other batch windows too and keep the quickest plan
             for window in PORTFOLIO[1:]:

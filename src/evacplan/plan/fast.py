@@ -102,7 +102,7 @@ def fast_groups(
     problem, disc
         The problem and its discretisation.
     n_bins
-        Initial number of time bins of the capacity tables (grown by half whenever a search runs past it).
+        Initial number of time bins of the capacity tables (doubled whenever a search runs past it).
     window
         See :data:`WINDOW`.
     chunk
@@ -221,9 +221,9 @@ def _first_departures(release, cumdep, remaining, chunk):  # type: ignore[no-unt
 
 
 def _grow(resid, nxt, release, cumdep, step):  # type: ignore[no-untyped-def]
-    """Grow every capacity table by half its number of bins."""
+    """Double the number of bins of every capacity table."""
     t, m = resid.shape
-    new_t = t + max(t // 2, 1)
+    new_t = 2 * t
     r2 = np.full((new_t, m), step)
     r2[:t] = resid
     n2 = np.repeat(np.arange(new_t + 1, dtype=np.int32)[:, None], m, axis=1)

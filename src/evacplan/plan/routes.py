@@ -53,8 +53,9 @@ def candidate_routes(
         specs = [(int(e), np.zeros(0, dtype=np.int64)) for e in in_edges]
     else:
         specs = [(-1, safe[zones.node_safe[safe] == z]) for z in np.unique(zones.node_safe[safe])]
-    nxt = np.full((len(specs) + len(safe), n), -1, dtype=np.int64)
-    zone = np.zeros(len(specs) + len(safe), dtype=np.int64)
+    safe_zones = np.unique(zones.node_safe[safe])
+    nxt = np.full((len(specs) + safe_zones.size, n), -1, dtype=np.int64)
+    zone = np.zeros(len(specs) + safe_zones.size, dtype=np.int64)
     k = 0
     for e, roots in specs:
         init = np.full(n, kernels.INF_T, dtype=np.int64)
@@ -73,10 +74,9 @@ def candidate_routes(
         nxt[k] = pred
         zone[k] = zones.node_safe[end]
         k += 1
-    # people already at a safe node stay there
-    for s in safe:
-        nxt[k, :] = -1
-        zone[k] = zones.node_safe[s]
+    # people already at a safe node stay there: an empty route per zone
+    for z in safe_zones:
+        zone[k] = z
         k += 1
     return nxt[:k], zone[:k]
 
@@ -110,8 +110,9 @@ def route_groups(
     }
     no_target = np.full(node_safe.shape[0], -1, dtype=np.int64)
 
-    def routes_at(t: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """Trees over transit + expected wait, the wait read where the earliest-arrival search reaches each edge."""
+    def routes_at(t: int) -> list[tuple[NDArray[np.int64], NDArray[np.int64]] | None]:
+        """Per class, trees over the class's transit + expected wait (read where the earliest-arrival search over
+        the fastest class reaches each edge); ``None`` for classes with nobody left."""
         d0 = np.full(remaining.shape[0], t, dtype=np.int64)
         rows = all_rows[remaining[all_rows] > 0]
         kernels.earliest_arrival_search(
@@ -122,9 +123,17 @@ def route_groups(
         arr = work["arr"]
         rel_arr = np.where(arr < int(kernels.INF_T), arr - t, int(kernels.INF_T))
         cost = kernels.congestion_weights(tau_all, state["resid"], state["nxt"], state["wmin"], tail, rel_arr, t)
-        return candidate_routes(problem, tau_all, cost)
+        wait = np.where(cost >= 0, cost - tau_all, 0)
+        out_routes: list[tuple[NDArray[np.int64], NDArray[np.int64]] | None] = []
+        for c in range(disc.n_classes):
+            if not np.any(remaining[disc.row_class == c] > 0):
+                out_routes.append(None)
+                continue
+            tau_c = disc.tau[c]
+            out_routes.append(candidate_routes(problem, tau_c, np.where(tau_c >= 0, tau_c + wait, -1)))
+        return out_routes
 
-    route_next, route_zone = routes_at(0)
+    routes = routes_at(0)
     taken = np.zeros_like(remaining)
     total = max(int(remaining.sum()), 1)
     buf_e = np.zeros(net.n_nodes + 1, dtype=np.int64)
@@ -145,6 +154,10 @@ def route_groups(
             t_c = t
             while t_c < t_end and class_rows[c].size:
                 out.reserve(1024, 4 * (net.n_nodes + 1))
+                route_c = routes[c]
+                if route_c is None:
+                    break
+                route_next, route_zone = route_c
                 res = kernels.route_schedule(
                     t_c, t_end, class_rows[c], origin, disc.release, taken, remaining, chunk, route_next,
                     route_zone, disc.tau[c], disc.weight_s[c], state["wmin"], head, state["resid"], state["nxt"],
@@ -158,9 +171,9 @@ def route_groups(
                 elif status == 1:
                     out.reserve(2 * out.row.shape[0], 2 * out.edges.shape[0])
                 elif status == 3:
-                    route_next, route_zone = routes_at(t_c)
+                    routes = routes_at(t_c)
             class_rows[c] = class_rows[c][remaining[class_rows[c]] > 0]
         t = t_end
-        route_next, route_zone = routes_at(t)
+        routes = routes_at(t)
         if progress is not None:
             progress(0.9 * float(1.0 - remaining.sum() / total))
