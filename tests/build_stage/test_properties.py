@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 import shapely
 from hypothesis import given, settings
@@ -114,3 +115,17 @@ def test_atomic_outputs_get_normal_permissions(tmp_path) -> None:
     os.umask(umask)
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+@given(st.floats(0, 600), st.floats(1, 120))
+def test_logistic_curve_is_monotone_and_finite(mean, spread) -> None:
+    from evacplan.build.mobilization import LOGISTIC_END_SPREADS, departure_curve
+    from evacplan.scenario.schema import MobilizationSpec
+
+    t = np.arange(0, 2000, 1.0)
+    f = departure_curve(MobilizationSpec("logistic", mean, spread), t)
+    assert f[0] == pytest.approx(0.0, abs=1e-12) and np.all(np.diff(f) >= 0)
+    end = mean + LOGISTIC_END_SPREADS * spread
+    assert np.all(f[t >= end] == 1.0), "everyone has left by mean + 7 spreads"
+    if end > 1:
+        assert f[int(end) - 1] < 1.0

@@ -28,7 +28,7 @@ from evacplan.scenario.schema import GroupSpec, ModeSpec, Scenario, StandardsSpe
 __all__ = ["cache_dir", "cache_key", "load_cached", "store_cached"]
 
 log = logging.getLogger(__name__)
-_FORMAT = 1
+_FORMAT = 2  # bump whenever what a build produces changes
 
 
 def cache_dir() -> Path | None:

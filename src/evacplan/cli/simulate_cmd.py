@@ -28,6 +28,10 @@ def simulate_command(
         None, "--horizon-min", min=1.0, help="Simulated minutes (default: the scenario's horizon)."
     ),
     seed: int | None = typer.Option(None, help="Seed of the compliance draw (default: the scenario's seed)."),
+    stuck_time: float = typer.Option(
+        300.0, "--stuck-time", min=0.0,
+        help="Seconds a blocked packet waits before squeezing into a full edge (MATSim's stuck time; 0: never).",
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild the scenario even if a cached build exists."),
 ) -> None:
     """Simulate the evacuation with queues and spillback; write clearance curves, edge states and a summary."""
@@ -53,7 +57,7 @@ def simulate_command(
                 bar.update(task, completed=t_s, clock=f"{t_s / 60:,.0f} / {total_s / 60:,.0f} min")
 
             result = simulate(problem, the_plan, compliance=compliance, packet_size=packet_size, dt_s=dt,
-                              horizon_s=horizon, seed=seed, progress=tick)
+                              horizon_s=horizon, seed=seed, progress=tick, stuck_s=stuck_time or None)
         write_simulation(result, problem, out)
     s = result.summary(problem)
 

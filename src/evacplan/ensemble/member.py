@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from evacplan.build.problem import Problem
 from evacplan.ensemble.draw import apply_draw, draw_member
 from evacplan.scenario.uncertainty import UncertaintySpec
-from evacplan.simulate import SimulationResult, simulate
+from evacplan.simulate import DEFAULT_STUCK_S, SimulationResult, simulate
 
 if TYPE_CHECKING:
     from evacplan.plan import Plan
@@ -181,6 +181,7 @@ def run_member(
         dt_s=settings.dt_s,
         events=draw.events(),
         seed=draw.seed,
+        stuck_s=DEFAULT_STUCK_S,
     )
     rec = member_record(world, result, draw.record(), index, draw.seed, settings.curve_points)
     rec["runtime_s"] = round(time.perf_counter() - start, 3)

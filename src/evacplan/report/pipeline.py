@@ -39,7 +39,7 @@ from evacplan.plan import plan as make_plan
 from evacplan.report.geodata import edge_metrics, main_routes, map_data, scenario_layers, write_geopackage
 from evacplan.scenario import Scenario, load_scenario
 from evacplan.scenario.variants import BASELINE, VariantSpec, slug, variant_scenario
-from evacplan.simulate import simulate, write_simulation
+from evacplan.simulate import DEFAULT_STUCK_S, simulate, write_simulation
 
 __all__ = ["RunOptions", "RunResult", "run_scenario", "shift_departures"]
 
@@ -281,7 +281,7 @@ def _run_one(
     if opts.simulate:
         compliance = spec.compliance if spec is not None and spec.compliance is not None else opts.compliance
         st.start(f"{name}:simulate", f"{name}: simulating (compliance {compliance:g})")
-        sim = simulate(problem, pl, compliance=compliance,
+        sim = simulate(problem, pl, compliance=compliance, stuck_s=DEFAULT_STUCK_S,
                        progress=lambda t, h: st.fraction(t / h if h > 0 else 1.0))
         write_simulation(sim, problem, folder / "simulation")
     st.start(f"{name}:assess", f"{name}: assessing")

@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
-from evacplan.simulate.engine import simulate, space_per_person
+from evacplan.simulate.engine import DEFAULT_STUCK_S, simulate, space_per_person
 from evacplan.simulate.events import CapacityDrop, DangerOnset, EdgeClosure, Event
 from evacplan.simulate.io import write_simulation
 from evacplan.simulate.result import SimulationResult
 
 __all__ = [
+    "DEFAULT_STUCK_S",
     "CapacityDrop",
     "DangerOnset",
     "EdgeClosure",

@@ -121,6 +121,12 @@ def _zone_index(problem: Problem, zone: int | str) -> int:
     return int(zone)
 
 
+#: Stuck time the command line, ``evacplan run`` and ensembles use (seconds): a packet blocked this long at the head
+#: of its edge by a full downstream edge enters it anyway, as MATSim's ``stuckTime`` does; without it a dense walking
+#: network can lock up for good (cycles of full edges), which real crowds resolve by squeezing through.
+DEFAULT_STUCK_S = 300.0
+
+
 def simulate(
     problem: Problem,
     plan: Plan | None = None,
