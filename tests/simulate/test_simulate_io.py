@@ -32,7 +32,7 @@ def problem():
 
 def test_exported_names_match_all():
     assert sorted(evacplan.simulate.__all__) == sorted(
-        ["CapacityDrop", "DangerOnset", "EdgeClosure", "Event", "SimulationResult", "simulate",
+        ["DEFAULT_STUCK_S", "CapacityDrop", "DangerOnset", "EdgeClosure", "Event", "SimulationResult", "simulate",
          "space_per_person", "write_simulation"]
     )
     for name in evacplan.simulate.__all__:
