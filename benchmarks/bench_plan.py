@@ -92,9 +92,21 @@ def sydney(total: int) -> None:
     p = center_out("sydney", total).problem
     build = time.perf_counter() - t0
     f = plan(p, method="fast")
-    print(f"sydney {total:,}: build {build:.1f} s, plan {f.runtime_s:.1f} s, T = {f.evacuation_time_s / 60:.0f} min, "
+    print(f"sydney {total:,}: build {build:.1f} s, plan {f.runtime_s:.1f} s, step {f.time_step_s:.0f} s, "
+          f"T = {f.evacuation_time_s / 60:.0f} min, "
           f"LB = {f.lower_bound_s / 60:.0f} min, certified gap {100 * f.gap:.1f} %, groups {f.n_groups:,}, "
           f"unplanned {int(f.unplanned.sum()):,}, peak RSS {rss_gb():.2f} GB", flush=True)
+    validate_plan(p, f)
+
+
+def bundled() -> None:
+    """The bundled default scenario (fast method): evacuation time, certified bound and planning time."""
+    from evacplan.build import load_problem
+
+    p = load_problem(None)
+    f = plan(p, method="fast")
+    print(f"bundled: plan {f.runtime_s:.1f} s, T = {f.evacuation_time_s / 60:.0f} min, "
+          f"LB = {f.lower_bound_s / 60:.0f} min, certified gap {100 * f.gap:.2f} %", flush=True)
     validate_plan(p, f)
 
 
@@ -106,6 +118,7 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, "
           f"python {platform.python_version()}")
     quality()
+    bundled()
     if not args.quick:
         sydney(args.sydney)
 

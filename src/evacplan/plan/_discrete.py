@@ -80,10 +80,23 @@ class Discretisation:
         return np.argmax(self.release > 0, axis=1).astype(np.int64)
 
 
-def discretise(problem: Problem) -> Discretisation:
-    """Build the shared integer-time model of ``problem``."""
+def discretise(problem: Problem, step_s: float | None = None) -> Discretisation:
+    """Build the shared integer-time model of ``problem``.
+
+    Parameters
+    ----------
+    problem
+        The built problem.
+    step_s
+        Bin length; a whole multiple ``k`` of ``problem.time_step_s`` (default: that step). A coarser bin releases
+        by bin ``t`` whoever the departure curve releases by ``t * k`` of the problem's steps.
+    """
     net, d = problem.network, problem.demand
-    step = float(problem.time_step_s)
+    base = float(problem.time_step_s)
+    k = 1 if step_s is None else int(round(float(step_s) / base))
+    if k < 1 or abs(k * base - (base if step_s is None else float(step_s))) > 1e-6 * base:
+        raise ValueError(f"step {step_s} s is not a whole multiple of the problem's {base} s")
+    step = k * base
     pairs = np.stack([d.mode.astype(np.int64), d.group.astype(np.int64)], axis=1)
     if pairs.shape[0]:
         uniq, row_class = np.unique(pairs, axis=0, return_inverse=True)
@@ -101,7 +114,11 @@ def discretise(problem: Problem) -> Discretisation:
         tau[i, ok] = np.maximum(np.ceil(t[ok] / step - 1e-9), 1).astype(np.int64)
         weight[i, ok] = 1.0 / cap[ok]
         cap_bin[i, ok] = per_bin[ok].astype(np.int64)
-    cdf = problem.departure_cdf[d.curve]
+    cdf_all = problem.departure_cdf
+    if k > 1:
+        cols = np.arange(0, cdf_all.shape[1] - 1 + k, k)
+        cdf_all = cdf_all[:, np.minimum(cols, cdf_all.shape[1] - 1)]
+    cdf = cdf_all[d.curve]
     release = np.floor(d.count[:, None] * cdf + EPS).astype(np.int64)
     release = np.minimum(release, d.count[:, None])
     release[:, -1] = d.count

@@ -1,4 +1,10 @@
-"""``plan()``: choose a method, run it, certify it with a lower bound and name what limits it."""
+"""``plan()``: choose a method, run it, certify it with a lower bound and name what limits it.
+
+The fast method plans in the problem's time step unless its capacity tables would exceed :data:`TABLE_BUDGET`
+(horizons of days on city networks); it then plans and certifies in a whole multiple of it, reported as the plan's
+``time_step_s``. Where a safe zone can fill up it routes with room reserved for late releases
+(:mod:`evacplan.plan.zones`) and falls back to plain first-come-first-served routing when that is quicker.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,12 @@ from numpy.typing import NDArray
 
 from evacplan.build.problem import Problem
 from evacplan.plan._discrete import Discretisation, discretise
-from evacplan.plan.bounds import certify
+from evacplan.plan.bounds import certify, cut_bound
 from evacplan.plan.exact import exact_groups
 from evacplan.plan.fast import fast_groups
 from evacplan.plan.result import Plan
-from evacplan.plan.ten import relaxation
+from evacplan.plan.ten import Relaxation, relaxation
+from evacplan.plan.zones import needy_rows, reserve_schedule, zone_bound, zone_model
 
 __all__ = ["METHODS", "plan"]
 
@@ -68,15 +75,41 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
     else:
         rows = np.flatnonzero(disc.usable)
         rel = relaxation(problem, disc, rows)
-        guess = 2 * max(rel.analytic_bound(problem, disc), 1) if rows.size else 1
-        groups, unplanned, mode = fast_groups(problem, disc, n_bins=guess, window=PORTFOLIO[0], progress=progress)
+        analytic = max(rel.analytic_bound(problem, disc), 1) if rows.size else 1
+        k = coarsening(problem, rel, analytic)
+        sets = None
+        if k > 1:  # a horizon of days: plan (and bound) in coarser bins so that the capacity tables fit
+            disc = discretise(problem, k * problem.time_step_s)
+            sets = rel.b  # the finer step's level sets stay valid cuts of the coarse problem
+            rows = np.flatnonzero(disc.usable)
+            rel = relaxation(problem, disc, rows)
+            analytic = max(rel.analytic_bound(problem, disc), 1) if rows.size else 1
+            log.info("fast: horizon needs coarser bins, planning with %.0f s steps", disc.step_s)
+        guess = 2 * analytic
+        zm = zone_model(problem, disc, rows[problem.demand.count[rows] > 0])
+        reserve = None
+        if zm is not None:  # a safe zone can fill up: hold its room back for those who will need it
+            horizon = zone_bound(zm, int(problem.demand.count[rows].sum()), analytic, 4 * analytic + 60)
+            reserve = (reserve_schedule(zm, horizon, disc.release.shape[1]), needy_rows(zm, horizon, len(disc.usable)))
+        groups, unplanned, mode = fast_groups(
+            problem, disc, n_bins=guess, window=PORTFOLIO[0], progress=progress, reserve=reserve
+        )
         if mode == "search":  # cheap enough: try the other batch windows too and keep the quickest plan
             for window in PORTFOLIO[1:]:
                 alt, alt_unplanned, _ = fast_groups(problem, disc, n_bins=guess, window=window, mode="search")
                 if _better(alt, alt_unplanned, groups, unplanned):
                     groups, unplanned = alt, alt_unplanned
+        elif reserve is not None and groups["arr"].size and int(groups["arr"].max()) > horizon:
+            # the reservations did not reach their horizon: keep first-come-first-served routing if quicker
+            alt, alt_unplanned, _ = fast_groups(problem, disc, n_bins=guess, window=PORTFOLIO[0], mode="routes")
+            if _better(alt, alt_unplanned, groups, unplanned):
+                groups, unplanned = alt, alt_unplanned
+            else:
+                mode += "+reserve"
+        elif reserve is not None:
+            mode += "+reserve"
         ub = int(groups["arr"].max()) if groups["arr"].size else 0
-        bound = certify(problem, disc, int(groups["count"].sum()), ub)
+        bound = certify(problem, disc, int(groups["count"].sum()), ub, zones=zm, sets=sets)
         if bound.better is not None:
             # a certificate probe was feasible: its max flow is a quicker plan than the routing's
             planned = np.bincount(bound.better["row"], weights=bound.better["count"], minlength=problem.demand.n_rows)
@@ -91,6 +124,23 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
     if progress is not None:
         progress(1.0)
     return assemble(problem, disc, method, groups, unplanned, lb_bins, time.perf_counter() - start)
+
+
+#: Bytes the fast planner's per-(edge, bin) capacity tables may take (12 bytes a cell, for twice the horizon
+#: the level-cut bound predicts); above it the bins are coarsened by a whole factor (see :func:`coarsening`).
+TABLE_BUDGET = 3e9
+
+
+def coarsening(problem: Problem, rel: Relaxation, analytic: int) -> int:
+    """Whole factor by which to coarsen the problem's time step so that the capacity tables fit
+    :data:`TABLE_BUDGET`: the horizon is predicted by the level-cut bound (1 when they fit as they are)."""
+    d = problem.demand
+    total = int(d.count[rel.rows].sum()) if rel.rows.size else 0
+    if total == 0:
+        return 1
+    horizon = max(analytic, cut_bound(problem, rel, total))
+    need = 2.0 * horizon * problem.network.n_edges * 12
+    return max(1, int(np.ceil(need / TABLE_BUDGET)))
 
 
 #: Batch windows the search mode of the fast planner tries (the quickest plan wins; ties keep the first).

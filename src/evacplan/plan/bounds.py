@@ -1,12 +1,14 @@
 """Certified lower bounds on the optimal evacuation time of a discretised problem.
 
-Three bounds, the largest is reported:
+Four bounds, the largest is reported:
 
 * *analytic*: some row's last person cannot leave before its last release bin and then needs at least its shortest
   route to a safe zone with room;
 * *level cuts*: for the set ``S`` of nodes within ``d`` bins of safety, everyone starting outside ``S`` must enter it
   over a cut edge ``(u, v)``, at a bin no earlier than anyone can be at ``u`` and early enough to still reach safety
   from ``v``; the cut's capacity over those bins must carry them;
+* *safe-zone assignment*: everyone saved by ``T`` is assigned to a zone they can reach by ``T`` (release plus
+  shortest route of their class) within the zones' capacities (:mod:`evacplan.plan.zones`);
 * *condensed TEN*: the condensed time-expanded network (:mod:`evacplan.plan.ten`) is a relaxation, so if its max
   flow at horizon ``T`` cannot carry the planned persons, no plan of the discretised problem finishes by ``T``.
   Probes search the largest such ``T`` below the plan's time, with a condensation factor chosen so that each
@@ -24,6 +26,7 @@ from evacplan.build.problem import Problem
 from evacplan.plan import kernels
 from evacplan.plan._discrete import Discretisation
 from evacplan.plan.ten import Relaxation, build_ten, relaxation, solve_ten, ten_size
+from evacplan.plan.zones import ZoneModel, zone_bound, zone_model
 
 __all__ = ["BoundResult", "certify"]
 
@@ -58,6 +61,8 @@ def certify(
     tol: float = 0.01,
     max_probes: int = 5,
     node_budget: int = NODE_BUDGET,
+    zones: ZoneModel | None = None,
+    sets: NDArray[np.int64] | None = None,
 ) -> BoundResult:
     """Largest proven lower bound (in bins) on the time to bring ``target`` persons to safety.
 
@@ -75,6 +80,11 @@ def certify(
         Most max flows to solve.
     node_budget
         Most node copies per condensed network; the condensation factor is the smallest that fits.
+    zones
+        The safe-zone assignment model of these rows (:func:`evacplan.plan.zones.zone_model`), when already built;
+        built here otherwise.
+    sets
+        A further node labelling whose level sets are cut too (see :func:`cut_bound`).
     """
     d = problem.demand
     rows = np.flatnonzero(disc.usable & (d.count > 0))
@@ -82,6 +92,11 @@ def certify(
     lb = rel.analytic_bound(problem, disc, target) if rows.size else 0
     if rows.size and target > 0:
         lb = max(lb, min(cut_bound(problem, rel, target), upper_bins))
+        if sets is not None:
+            lb = max(lb, min(cut_bound(problem, rel, target, sets), upper_bins))
+        zm = zones if zones is not None else zone_model(problem, disc, rows)
+        if zm is not None and lb < upper_bins:
+            lb = max(lb, zone_bound(zm, target, lb, upper_bins))
     analytic = lb
     if target <= 0 or upper_bins <= lb:
         return BoundResult(max(min(lb, upper_bins), 0), analytic, 0, 0)
@@ -120,17 +135,23 @@ def certify(
 MAX_LEVELS = 128
 
 
-def cut_bound(problem: Problem, rel: Relaxation, target: int) -> int:
-    """Level-cut lower bound (bins) on bringing ``target`` persons to safety; see the module docstring."""
+def cut_bound(problem: Problem, rel: Relaxation, target: int, sets: NDArray[np.int64] | None = None) -> int:
+    """Level-cut lower bound (bins) on bringing ``target`` persons to safety; see the module docstring.
+
+    ``sets`` (default ``rel.b``) defines the node sets cut: ``S = {v : sets[v] <= d}`` for each level ``d``; any
+    node labelling that is 0 exactly on the safe nodes with room gives valid cuts (e.g. distances to safety at a
+    finer time step than the relaxation's), timed with the relaxation's own ``pi`` and ``b``.
+    """
     net, d = problem.network, problem.demand
     pi, b = rel.pi, rel.b
+    lab = b if sets is None else sets
     inf = int(kernels.INF_T)
     ok_e = (rel.tau >= 0) & (rel.cap > 0)
     u, v = net.tail.astype(np.int64), net.head.astype(np.int64)
-    levels = np.unique(b[b < inf])
+    levels = np.unique(lab[lab < inf])
     if levels.size > MAX_LEVELS:
         levels = levels[np.linspace(0, levels.size - 1, MAX_LEVELS).astype(np.int64)]
-    origin_b = b[d.origin[rel.rows]]
+    origin_b = lab[d.origin[rel.rows]]
     counts = d.count[rel.rows]
     best = 0
     for lev in levels:
@@ -138,7 +159,7 @@ def cut_bound(problem: Problem, rel: Relaxation, target: int) -> int:
         need = target - (int(counts.sum()) - outside)  # at least this many must cross into S
         if need <= 0:
             continue
-        cut = ok_e & (b[u] > lev) & (b[v] <= lev) & (pi[u] < inf)
+        cut = ok_e & (lab[u] > lev) & (lab[v] <= lev) & (pi[u] < inf) & (b[v] < inf)
         if not cut.any():
             continue
         k = rel.tau[cut] + b[v[cut]] + pi[u[cut]]  # a crossing at bin t is useful iff pi(u) <= t <= T - k + pi(u)

@@ -94,6 +94,7 @@ def fast_groups(
     chunk: int | None = None,
     mode: str = "auto",
     progress: Callable[[float], None] | None = None,
+    reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
     """Plan every usable row; return the group buffers (in bins), the persons left unplanned per row and the mode.
 
@@ -115,6 +116,9 @@ def fast_groups(
         search size) stays below :data:`SEARCH_WORK`.
     progress
         Called with the fraction of persons planned so far.
+    reserve
+        ``(room, need_from)``: safe-zone room held back from early releases for the rows that need it in ``"routes"``
+        mode (see :mod:`evacplan.plan.zones` and :func:`evacplan.plan.routes.route_groups`).
     """
     net, zones, d = problem.network, problem.zones, problem.demand
     m = net.n_edges
@@ -142,7 +146,7 @@ def fast_groups(
 
     out = GroupArrays(1024, 16384)
     if mode == "routes":
-        route_groups(problem, disc, state, out, chunk=chunk, grow=grow, progress=progress)
+        route_groups(problem, disc, state, out, chunk=chunk, grow=grow, progress=progress, reserve=reserve)
     else:
         _search_groups(problem, disc, state, out, window, grow, progress)
     unplanned = d.count - np.where(disc.usable, d.count - remaining, 0)

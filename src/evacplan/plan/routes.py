@@ -5,6 +5,8 @@ large network), candidate routes are fixed up front — for every way into every
 nodes, for every safe zone) the tree of shortest routes towards it — and origins are served in order of release:
 each group takes the candidate route on which it would arrive first given the capacity already reserved per
 (edge, bin), waiting where a bin is full. Cost per group is the length of its candidate routes, not the network.
+When a safe zone can fill up, room in it is held back for the persons released later who need it to finish by the
+safe-zone assignment bound (:mod:`evacplan.plan.zones`); they are served first in each batch of bins.
 """
 
 from __future__ import annotations
@@ -90,8 +92,14 @@ def route_groups(
     chunk: int,
     grow: Callable[[], None],
     progress: Callable[[float], None] | None = None,
+    reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
 ) -> None:
-    """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``."""
+    """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``.
+
+    ``reserve = (room, need_from)`` (optional): ``room[z, t]`` of safe zone ``z`` is held back from the rows not
+    yet needy while serving bins before ``t``; a row is needy from bin ``need_from[row]`` on, and needy rows are
+    served first in each batch of bins and see all the room (see :mod:`evacplan.plan.zones`).
+    """
     net, zones = problem.network, problem.zones
     tau_all = np.where(disc.tau >= 0, disc.tau, np.iinfo(np.int64).max).min(axis=0)
     tau_all = np.where(tau_all == np.iinfo(np.int64).max, -1, tau_all)
@@ -148,18 +156,37 @@ def route_groups(
             class_rows[c] = class_rows[c][np.argsort(key, kind="stable")]
     t = 0
     n_release = disc.release.shape[1]
+    hidden = np.zeros_like(state["zone_rem"])  # room held back: true room = zone_rem + hidden
+
+    def hold_back(t_next: int) -> None:
+        if reserve is None:
+            return
+        room = state["zone_rem"] + hidden
+        want = reserve[0][:, min(t_next, reserve[0].shape[1] - 1)] if t_next >= 0 else 0.0
+        state["zone_rem"][:] = np.maximum(room - want, 0.0)
+        finite = np.isfinite(room)
+        hidden[:] = 0.0
+        hidden[finite] = room[finite] - state["zone_rem"][finite]
+
     while t < n_release and any(r.size for r in class_rows):
         t_end = min(t + BINS_PER_CALL, n_release)
-        for c in range(disc.n_classes):
+        parts = [(c, None) for c in range(disc.n_classes)]
+        if reserve is not None:
+            parts = [(c, True) for c in range(disc.n_classes)] + [(c, False) for c in range(disc.n_classes)]
+        for c, needy in parts:
+            rows_c = class_rows[c]
+            if needy is not None:
+                hold_back(-1 if needy else t_end)
+                rows_c = rows_c[(reserve[1][rows_c] < t_end) == needy]  # type: ignore[index]
             t_c = t
-            while t_c < t_end and class_rows[c].size:
+            while t_c < t_end and rows_c.size:
                 out.reserve(1024, 4 * (net.n_nodes + 1))
                 route_c = routes[c]
                 if route_c is None:
                     break
                 route_next, route_zone = route_c
                 res = kernels.route_schedule(
-                    t_c, t_end, class_rows[c], origin, disc.release, taken, remaining, chunk, route_next,
+                    t_c, t_end, rows_c, origin, disc.release, taken, remaining, chunk, route_next,
                     route_zone, disc.tau[c], disc.weight_s[c], state["wmin"], head, state["resid"], state["nxt"],
                     node_safe, state["zone_rem"],
                     out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
@@ -177,3 +204,4 @@ def route_groups(
         routes = routes_at(t)
         if progress is not None:
             progress(0.9 * float(1.0 - remaining.sum() / total))
+    state["zone_rem"] += hidden

@@ -26,7 +26,7 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
     """
     errors: list[str] = []
     net, zones, d = problem.network, problem.zones, problem.demand
-    disc = discretise(problem)
+    disc = discretise(problem, plan.time_step_s or None)
     step = disc.step_s
     g = plan.n_groups
     rows = plan.row.astype(np.int64)
