@@ -170,7 +170,7 @@ def route_groups(
 
     while t < n_release and any(r.size for r in class_rows):
         t_end = min(t + BINS_PER_CALL, n_release)
-        parts = [(c, None) for c in range(disc.n_classes)]
+        parts: list[tuple[int, bool | None]] = [(c, None) for c in range(disc.n_classes)]
         if reserve is not None:
             parts = [(c, True) for c in range(disc.n_classes)] + [(c, False) for c in range(disc.n_classes)]
         for c, needy in parts:
