@@ -172,7 +172,7 @@ def route_groups(
         t_end = min(t + BINS_PER_CALL, n_release)
         parts: list[tuple[int, bool | None]] = [(c, None) for c in range(disc.n_classes)]
         if reserve is not None:
-            parts = [(c, True) for c in range(disc.n_classes)] + [(c, False) for c in range(disc.n_classes)]
+            parts = [(c, flag) for flag in (True, False) for c in range(disc.n_classes)]
         for c, needy in parts:
             rows_c = class_rows[c]
             if needy is not None:
