@@ -11,17 +11,26 @@ from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
 
-__all__ = ["reachable_nodes", "reachable_rows"]
+__all__ = ["reachable_nodes", "reachable_over", "reachable_rows"]
 
 
 def reachable_nodes(net: Network, zones: ZoneMap, mode: int) -> NDArray[np.bool_]:
-    """Nodes from which some safe zone with capacity can be reached using edges open to ``mode``.
+    """Nodes from which some safe zone with capacity can be reached using edges open to ``mode``."""
+    ok = (net.speed_mps[mode] > 0) & (net.capacity_per_s[mode] > 0)
+    return reachable_over(net, zones, ok)
 
-    A reverse breadth-first search from a virtual super-sink linked to every safe node.
+
+def reachable_over(
+    net: Network, zones: ZoneMap, open_edges: NDArray[np.bool_], min_room: float = 0.0
+) -> NDArray[np.bool_]:
+    """Nodes from which a safe zone with more than ``min_room`` capacity can be reached over ``open_edges``.
+
+    A reverse breadth-first search from a virtual super-sink linked to every node of such a safe zone.
     """
     n = net.n_nodes
-    ok = (net.speed_mps[mode] > 0) & (net.capacity_per_s[mode] > 0)
-    sinks = np.flatnonzero((zones.node_safe >= 0) & (zones.safe_capacity[np.maximum(zones.node_safe, 0)] > 0))
+    ok = np.asarray(open_edges, dtype=bool)
+    room = zones.safe_capacity[np.maximum(zones.node_safe, 0)]
+    sinks = np.flatnonzero((zones.node_safe >= 0) & (room > min_room))
     if sinks.size == 0:
         return np.zeros(n, dtype=bool)
     # reversed graph plus super node n -> every sink

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evacplan.build.problem import Problem
+from evacplan.build.reach import reachable_over
 
 __all__ = ["EPS", "Discretisation", "discretise"]
 
@@ -137,25 +138,10 @@ def discretise(problem: Problem, step_s: float | None = None) -> Discretisation:
 
 
 def _usable_rows(problem: Problem, tau: NDArray[np.int64], row_class: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Rows that can reach a safe zone with capacity over edges open to their class."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import breadth_first_order
-
-    net, zones, d = problem.network, problem.zones, problem.demand
-    n = net.n_nodes
+    """Rows that can reach a safe zone with room for a person over edges open to their class."""
+    d = problem.demand
     out = np.zeros(d.n_rows, dtype=bool)
-    cap = zones.safe_capacity
-    sinks = np.flatnonzero((zones.node_safe >= 0) & (cap[np.maximum(zones.node_safe, 0)] >= 1))
-    if sinks.size == 0:
-        return out
     for c in range(tau.shape[0]):
-        ok = tau[c] >= 0
-        rows = np.concatenate([net.head[ok].astype(np.int64), np.full(sinks.size, n)])
-        cols = np.concatenate([net.tail[ok].astype(np.int64), sinks])
-        g = csr_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
-        order = breadth_first_order(g, n, directed=True, return_predecessors=False)
-        reach = np.zeros(n + 1, dtype=bool)
-        reach[order] = True
         sel = row_class == c
-        out[sel] = reach[d.origin[sel]]
+        out[sel] = reachable_over(problem.network, problem.zones, tau[c] >= 0, min_room=1.0 - 1e-9)[d.origin[sel]]
     return out
