@@ -80,7 +80,7 @@ def _child(scenario: str, cache_dir: str) -> None:
     import os
 
     os.environ["EVACPLAN_CACHE_DIR"] = cache_dir
-    from evacplan.build import load_problem
+    from evacplan.problem import load_problem
 
     t = time.perf_counter()
     p = load_problem(scenario or None)

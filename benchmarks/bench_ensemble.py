@@ -31,8 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evacplan.build import load_problem  # noqa: E402
 from evacplan.ensemble import MemberSettings, UncertaintySpec, dask_client, load_members, run_ensemble  # noqa: E402
+from evacplan.problem import load_problem  # noqa: E402
 from evacplan.scenario import load_scenario  # noqa: E402
 
 
@@ -130,7 +130,7 @@ def main() -> None:
     spec = load_scenario(None).uncertainty or UncertaintySpec()
     plan = None
     if args.plan is not None:
-        from evacplan.plan import read_plan
+        from evacplan.planning import read_plan
 
         plan = read_plan(args.plan, problem)
     settings = MemberSettings()

@@ -18,11 +18,11 @@ import time
 import numpy as np
 
 from benchmarks.instances import center_out
-from evacplan.build.problem import Problem
-from evacplan.build.toy import toy_problem
-from evacplan.plan import plan, validate_plan
-from evacplan.plan._discrete import discretise
-from evacplan.plan.fast import fast_groups
+from evacplan.planning import plan, validate_plan
+from evacplan.planning._discrete import discretise
+from evacplan.planning.fast import fast_groups
+from evacplan.problem.problem import Problem
+from evacplan.problem.toy import toy_problem
 
 
 def grid(side: int, persons: int, seed: int = 0) -> Problem:
@@ -101,7 +101,7 @@ def sydney(total: int) -> None:
 
 def bundled() -> None:
     """The bundled default scenario (fast method): evacuation time, certified bound and planning time."""
-    from evacplan.build import load_problem
+    from evacplan.problem import load_problem
 
     p = load_problem(None)
     f = plan(p, method="fast")

@@ -37,11 +37,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.instances import SHARED, TNTP, center_out  # noqa: E402
-from evacplan.build.problem import Problem  # noqa: E402
-from evacplan.build.reach import reachable_rows  # noqa: E402
 from evacplan.network.graph import Network, csr_from_edges  # noqa: E402
 from evacplan.network.zones import ZoneMap  # noqa: E402
 from evacplan.population.demand import Demand  # noqa: E402
+from evacplan.problem.problem import Problem  # noqa: E402
+from evacplan.problem.reach import reachable_rows  # noqa: E402
 
 PEER = ROOT.parent / "shared" / "bench" / "uxsim_center_out.py"
 KAPPA, TAU = 0.2, 1.0
@@ -169,7 +169,7 @@ def run_uxsim(mode: str, total: int) -> dict:
 
 
 def run_evacplan(problem: Problem, dest: np.ndarray) -> dict:
-    from evacplan.simulate import simulate
+    from evacplan.simulation import simulate
 
     t0 = time.perf_counter()
     r = simulate(problem, destination=dest, packet_size=10, dt_s=10.0, horizon_s=6 * 3600.0, reroute_s=600.0,
@@ -182,7 +182,7 @@ def run_evacplan(problem: Problem, dest: np.ndarray) -> dict:
 
 
 def sydney(total: int = 1_000_000) -> dict:
-    from evacplan.simulate import simulate
+    from evacplan.simulation import simulate
 
     t0 = time.perf_counter()
     inst = center_out("sydney", total, horizon_min=720.0)
@@ -208,8 +208,8 @@ def main() -> None:
     import numba
 
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    from evacplan.build.toy import toy_problem
-    from evacplan.simulate import simulate
+    from evacplan.problem.toy import toy_problem
+    from evacplan.simulation import simulate
 
     t0 = time.perf_counter()
     simulate(toy_problem(2, [(0, 1, 10.0, 1.0)], {0: 5}, {1: 0}, horizon_s=60), destination=np.array([1]))

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from evacplan.build.problem import Problem
-from evacplan.build.reach import reachable_rows
 from evacplan.network.build import compile_network
 from evacplan.network.readers.tntp import read_tntp
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
+from evacplan.problem.problem import Problem
+from evacplan.problem.reach import reachable_rows
 from evacplan.scenario.schema import GroupSpec, ModeSpec
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -1,8 +1,8 @@
 """evacplan: plan large-scale civilian evacuations with humanitarian standards built in.
 
 The pipeline, one subpackage per stage: :mod:`evacplan.scenario` (schema, loading, validation) ->
-:mod:`evacplan.network` and :mod:`evacplan.population` (arrays) -> :mod:`evacplan.build` (the analysis-ready
-:class:`Problem`) -> :mod:`evacplan.plan` -> :mod:`evacplan.simulate` -> :mod:`evacplan.assess` ->
+:mod:`evacplan.network` and :mod:`evacplan.population` (arrays) -> :mod:`evacplan.problem` (the analysis-ready
+:class:`Problem`) -> :mod:`evacplan.planning` -> :mod:`evacplan.simulation` -> :mod:`evacplan.assessment` ->
 :mod:`evacplan.report`. Importing the package does nothing observable; names below load on first use.
 
 Examples
@@ -30,12 +30,12 @@ _API = {
     "Network": "evacplan.network.graph",
     "ZoneMap": "evacplan.network.zones",
     "Demand": "evacplan.population.demand",
-    "Problem": "evacplan.build.problem",
-    "load_problem": "evacplan.build.builder",
-    "build_problem": "evacplan.build.builder",
-    "validate_scenario": "evacplan.build.builder",
-    "problem_summary": "evacplan.build.summary",
-    "toy_problem": "evacplan.build.toy",
+    "Problem": "evacplan.problem.problem",
+    "load_problem": "evacplan.problem.builder",
+    "build_problem": "evacplan.problem.builder",
+    "validate_scenario": "evacplan.problem.builder",
+    "problem_summary": "evacplan.problem.summary",
+    "toy_problem": "evacplan.problem.toy",
 }
 
 __all__ = ["__version__", *sorted(_API)]

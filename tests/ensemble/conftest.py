@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from evacplan.build import toy_problem
-from evacplan.build.problem import Problem
+from evacplan.problem import toy_problem
+from evacplan.problem.problem import Problem
 from evacplan.scenario.uncertainty import EdgeRisk, UncertaintySpec
 
 
@@ -64,7 +64,7 @@ def grid() -> Problem:
 @pytest.fixture(scope="session")
 def grid_plan(grid: Problem):
     """The fast plan of the grid problem."""
-    from evacplan.plan import plan
+    from evacplan.planning import plan
 
     return plan(grid, "fast")
 

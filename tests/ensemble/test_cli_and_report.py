@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 import evacplan.ensemble
-from evacplan.build.problem import Problem
 from evacplan.cli import app
 from evacplan.ensemble import UncertaintySpec, report_section, run_ensemble
+from evacplan.problem.problem import Problem
 
 runner = CliRunner()
 

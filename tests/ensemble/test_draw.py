@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from evacplan.build.problem import Problem
 from evacplan.ensemble import MemberSettings, apply_draw, draw_member, run_member
 from evacplan.ensemble.draw import check_spec, shift_curves
 from evacplan.errors import ScenarioError, ScenarioInvalid
+from evacplan.problem.problem import Problem
 from evacplan.scenario._checks import Collector
 from evacplan.scenario.uncertainty import EdgeRisk, UncertaintySpec, parse_uncertainty_table
 

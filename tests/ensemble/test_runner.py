@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from evacplan.build.problem import Problem
 from evacplan.ensemble import EnsembleError, MemberSettings, UncertaintySpec, load_members, run_ensemble
+from evacplan.problem.problem import Problem
 
 RUNS = 8
 

@@ -96,7 +96,7 @@ block_edges_near = [[24.9440, 60.1700]]
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder of the small scenario with two variants (run once per session)."""
-    from evacplan.report import run_scenario
+    from evacplan.pipeline import run_scenario
 
     folder = tmp_path_factory.mktemp("small_run")
     with pytest.MonkeyPatch.context() as mp:

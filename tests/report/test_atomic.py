@@ -9,9 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from evacplan.assess import write_csv
-from evacplan.report import pipeline as pipeline_mod
-from evacplan.report import run_scenario, write_report
+from evacplan import pipeline as pipeline_mod
+from evacplan.assessment import write_csv
+from evacplan.pipeline import run_scenario
+from evacplan.report import write_report
 
 
 class Interrupted(Exception):

@@ -120,7 +120,8 @@ def test_report_command_on_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
 
 def test_a_compliance_only_variant_reuses_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    small_scenario: Path) -> None:
-    from evacplan.report import pipeline, run_scenario
+    from evacplan import pipeline
+    from evacplan.pipeline import run_scenario
 
     small_scenario.write_text(small_scenario.read_text() + '\n[[variants]]\nname = "half"\ncompliance = 0.5\n')
     calls = []

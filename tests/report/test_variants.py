@@ -8,9 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from evacplan.build import toy_problem
 from evacplan.errors import ScenarioInvalid
-from evacplan.report import shift_departures
+from evacplan.pipeline import shift_departures
+from evacplan.problem import toy_problem
 from evacplan.scenario import load_scenario
 from evacplan.scenario.load import default_scenario_path
 from evacplan.scenario.variants import slug, variant_scenario

@@ -14,8 +14,8 @@ from rich.table import Table
 from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_label, user_errors
 
 if TYPE_CHECKING:
-    from evacplan.build.problem import Problem
-    from evacplan.plan import Plan
+    from evacplan.planning import Plan
+    from evacplan.problem.problem import Problem
     from evacplan.scenario.uncertainty import UncertaintySpec
 
 __all__ = ["ensemble_command"]
@@ -48,7 +48,7 @@ def _uncertainty(scenario: Path | None, override: Path | None, horizon_min: floa
 
 def _base_plan(problem: Problem, out: Path, plan_dir: Path | None, method: str) -> Plan:
     """The plan every member follows: read from ``plan_dir``, or made once and kept in ``out/plan``."""
-    from evacplan.plan import plan, read_plan, write_plan
+    from evacplan.planning import plan, read_plan, write_plan
 
     if plan_dir is not None:
         return read_plan(plan_dir, problem)
@@ -108,8 +108,8 @@ def ensemble_command(
     """
     import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
 
-    from evacplan.build import load_problem
     from evacplan.ensemble import MemberSettings, UncertaintySpec, run_ensemble
+    from evacplan.problem import load_problem
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # Dask's INFO chatter would hide the progress bar
     if sum((plan_dir is not None, replan, no_plan)) > 1:

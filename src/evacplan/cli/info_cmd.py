@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from evacplan.build import load_problem, validate_scenario
-from evacplan.build.summary import problem_summary
 from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_label, user_errors
 from evacplan.errors import ScenarioInvalid
+from evacplan.problem import load_problem, validate_scenario
+from evacplan.problem.summary import problem_summary
 
 __all__ = ["info_command", "validate_command"]
 

@@ -18,8 +18,8 @@ def plan_command(
     method: str = typer.Option("fast", "--method", help="Planning method: 'fast' (default) or 'exact'."),
 ) -> None:
     """Plan the evacuation of SCENARIO and write the plan to --out."""
-    from evacplan.build import load_problem
-    from evacplan.plan import METHODS, plan, write_plan
+    from evacplan.planning import METHODS, plan, write_plan
+    from evacplan.problem import load_problem
 
     console = Console()
     if method not in METHODS:

@@ -29,7 +29,7 @@ def run_command(
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild even if a cached build exists."),
 ) -> None:
     """Validate, build, plan, simulate, assess and report a scenario and its variants into one folder."""
-    from evacplan.report.pipeline import RunOptions, run_scenario
+    from evacplan.pipeline import RunOptions, run_scenario
 
     names = () if no_variants else (tuple(variant) if variant else None)
     opts = RunOptions(method=method, compliance=compliance, simulate=not no_simulate, variants=names,

@@ -35,15 +35,15 @@ def simulate_command(
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild the scenario even if a cached build exists."),
 ) -> None:
     """Simulate the evacuation with queues and spillback; write clearance curves, edge states and a summary."""
-    from evacplan.build import load_problem
-    from evacplan.simulate import simulate, write_simulation
+    from evacplan.problem import load_problem
+    from evacplan.simulation import simulate, write_simulation
 
     with user_errors():
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
             problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m))
         the_plan = None
         if plan is not None:
-            from evacplan.plan import read_plan
+            from evacplan.planning import read_plan
 
             the_plan = read_plan(plan, problem)
         horizon = problem.horizon_s if horizon_min is None else horizon_min * 60.0

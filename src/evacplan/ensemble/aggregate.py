@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path, write_json
-from evacplan.build.problem import Problem
+from evacplan.problem.problem import Problem
 
 __all__ = ["BOTTLENECK_TOP", "FAN_QUANTILES", "QUANTILES", "SUMMARY_SCHEMA", "load_members", "members_table",
            "summarize"]

@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from evacplan.build.problem import Problem
 from evacplan.errors import ScenarioError
+from evacplan.problem.problem import Problem
 from evacplan.scenario.uncertainty import EdgeRisk, UncertaintySpec
-from evacplan.simulate.events import CapacityDrop, EdgeClosure, Event
+from evacplan.simulation.events import CapacityDrop, EdgeClosure, Event
 
 __all__ = ["MemberDraw", "apply_draw", "check_spec", "draw_member", "member_seed"]
 

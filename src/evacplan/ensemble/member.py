@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evacplan.build.problem import Problem
 from evacplan.ensemble.draw import apply_draw, draw_member
+from evacplan.problem.problem import Problem
 from evacplan.scenario.uncertainty import UncertaintySpec
-from evacplan.simulate import DEFAULT_STUCK_S, SimulationResult, simulate
+from evacplan.simulation import DEFAULT_STUCK_S, SimulationResult, simulate
 
 if TYPE_CHECKING:
-    from evacplan.plan import Plan
+    from evacplan.planning import Plan
 
 __all__ = ["RECORD_SCHEMA", "MemberSettings", "member_record", "queue_stats", "run_member"]
 
@@ -170,7 +170,7 @@ def run_member(
     world = apply_draw(problem, draw)
     follow = plan
     if settings.replan:
-        from evacplan.plan import plan as make_plan
+        from evacplan.planning import plan as make_plan
 
         follow = make_plan(apply_draw(problem, draw, capacity_known=True), settings.method)
     result = simulate(

@@ -28,15 +28,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evacplan._atomic import atomic_path, write_json
-from evacplan.build.problem import Problem
 from evacplan.ensemble.aggregate import summarize
 from evacplan.ensemble.draw import check_spec
 from evacplan.ensemble.member import MemberSettings, run_member
 from evacplan.errors import EvacplanError
+from evacplan.problem.problem import Problem
 from evacplan.scenario.uncertainty import UncertaintySpec
 
 if TYPE_CHECKING:
-    from evacplan.plan import Plan
+    from evacplan.planning import Plan
 
 __all__ = ["EnsembleError", "EnsembleRun", "done_members", "member_path", "run_ensemble"]
 

@@ -20,12 +20,12 @@ import shapely
 from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path
-from evacplan.build.problem import Problem
+from evacplan.problem.problem import Problem
 from evacplan.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from evacplan.plan import Plan
-    from evacplan.simulate import SimulationResult
+    from evacplan.planning import Plan
+    from evacplan.simulation import SimulationResult
 
 __all__ = ["GPKG_LAYERS", "edge_metrics", "main_routes", "map_data", "scenario_layers", "write_geopackage"]
 
@@ -201,7 +201,7 @@ def write_geopackage(
     layers
         :func:`scenario_layers` of the scenario, in the network's CRS.
     assessment
-        The assessment as a dict (:meth:`evacplan.assess.Assessment.to_dict`).
+        The assessment as a dict (:meth:`evacplan.assessment.Assessment.to_dict`).
     plan, simulation
         The run's plan and simulation (optional).
     edges
@@ -283,7 +283,7 @@ def map_data(
     u_edge[inv] = np.arange(net.n_edges)
     exposed_nodes: list[list[float]] = []
     if plan is not None:
-        from evacplan.assess.exposure import plan_exit_times
+        from evacplan.assessment.exposure import plan_exit_times
 
         t_exit = plan_exit_times(problem, plan)
         zone = d.danger[plan.row] if plan.n_groups else np.zeros(0, dtype=np.int32)

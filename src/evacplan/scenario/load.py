@@ -271,7 +271,7 @@ def _standards(c: Collector, raw: dict[str, Any]) -> StandardsSpec:
 
 def parse_scenario(path: Path) -> Scenario:
     """Parse and check a scenario file (keys, types, ranges, that files exist); layers are checked by
-    :func:`evacplan.build.validate_scenario`.
+    :func:`evacplan.problem.validate_scenario`.
 
     Raises
     ------

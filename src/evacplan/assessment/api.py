@@ -1,0 +1,186 @@
+"""``assess()``: the humanitarian assessment of a plan and, where present, its simulation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evacplan.assessment.border import BorderCounterfactual, border_counterfactual
+from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_table
+from evacplan.assessment.exposure import ZoneExposure, exposure
+from evacplan.assessment.standards import SafeZoneNeeds, persons_per_tent, safe_zone_needs
+from evacplan.assessment.vulnerable import VulnerableNeeds, vulnerable_needs
+from evacplan.problem.problem import Problem
+
+if TYPE_CHECKING:
+    from evacplan.planning import Plan
+    from evacplan.simulation import SimulationResult
+
+__all__ = ["SCHEMA_VERSION", "Assessment", "assess", "received_by_safe_zone"]
+
+#: Version of ``assessment.json``.
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the report shows about one run (one scenario variant).
+
+    Attributes
+    ----------
+    scenario
+        Scenario name.
+    variant
+        Variant name (``"baseline"`` for the scenario as given).
+    source
+        ``"simulation"`` when the figures come from a simulation, ``"plan"`` otherwise.
+    evacuees, evacuated, unreachable
+        Persons to evacuate, brought to safety, with no path to safety.
+    standards
+        The minimums used (``StandardsSpec`` as a dict) and the tent assumption.
+    safe_zones, vulnerable, exposure, border, ete, curves
+        The parts of the assessment (see their classes).
+    summary
+        Headline figures: evacuation time, times to 50/90 %, compliance, plan method and lower bound.
+    """
+
+    scenario: str
+    variant: str
+    source: str
+    evacuees: int
+    evacuated: int
+    unreachable: int
+    standards: dict[str, Any]
+    safe_zones: list[SafeZoneNeeds]
+    vulnerable: list[VulnerableNeeds]
+    exposure: list[ZoneExposure]
+    border: list[BorderCounterfactual] | None
+    ete: list[ZoneETE]
+    curves: list[ClearanceCurve]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the content of ``assessment.json``)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "scenario": self.scenario,
+            "variant": self.variant,
+            "source": self.source,
+            "evacuees": self.evacuees,
+            "evacuated": self.evacuated,
+            "unreachable": self.unreachable,
+            "summary": self.summary,
+            "standards": self.standards,
+            "safe_zones": [s.to_dict() for s in self.safe_zones],
+            "vulnerable": [v.to_dict() for v in self.vulnerable],
+            "exposure": [e.to_dict() for e in self.exposure],
+            "border": None if self.border is None else [b.to_dict() for b in self.border],
+            "ete": [e.to_dict() for e in self.ete],
+            "curves": [c.to_dict() for c in self.curves],
+        }
+
+
+def received_by_safe_zone(problem: Problem, plan: Plan | None = None,
+                          simulation: SimulationResult | None = None) -> np.ndarray:
+    """Persons received by each safe zone: arrivals in the simulation, else persons the plan sends there."""
+    s = len(problem.zones.safe_names)
+    if simulation is not None:
+        sel = simulation.arrival_safe_zone >= 0
+        return np.bincount(simulation.arrival_safe_zone[sel], weights=simulation.arrival_count[sel],
+                           minlength=s).astype(np.int64)
+    if plan is not None:
+        return np.bincount(plan.safe_zone, weights=plan.count, minlength=s).astype(np.int64)
+    return np.zeros(s, dtype=np.int64)
+
+
+def _minutes(t_s: float) -> float | None:
+    return None if not math.isfinite(t_s) else round(t_s / 60.0, 3)
+
+
+def assess(
+    problem: Problem,
+    plan: Plan | None = None,
+    simulation: SimulationResult | None = None,
+    *,
+    open_problem: Problem | None = None,
+    closed_lines: list[Any] | None = None,
+    variant: str = "baseline",
+) -> Assessment:
+    """Assess a plan (and its simulation) against humanitarian standards and deadlines.
+
+    Parameters
+    ----------
+    problem
+        The built problem.
+    plan
+        The plan; needed when there is no simulation.
+    simulation
+        The simulation of the plan; its figures take precedence over the plan's where both exist.
+    open_problem
+        The same scenario built without its closures, for the border counterfactual (skipped when ``None``).
+    closed_lines
+        Line geometries of the closures in the network's CRS (see :func:`evacplan.assessment.border.across_nodes`).
+    variant
+        Variant name recorded in the result.
+
+    Returns
+    -------
+    Assessment
+
+    Raises
+    ------
+    ValueError
+        When neither a plan nor a simulation is given.
+    """
+    if plan is None and simulation is None:
+        raise ValueError("assess needs a plan, a simulation or both")
+    z = problem.zones
+    received = received_by_safe_zone(problem, plan, simulation)
+    fine = clearance_curves(problem, plan, simulation, max_points=None)
+    ete = ete_table(problem, plan, simulation, curves=fine)
+    curves = clearance_curves(problem, plan, simulation)
+    st = problem.standards
+    standards = {**{k: getattr(st, k) for k in st.__dataclass_fields__}, "persons_per_tent": persons_per_tent(st)}
+    summary: dict[str, Any] = {}
+    if plan is not None:
+        summary.update({
+            "plan_method": plan.method,
+            "plan_evacuation_time_min": _minutes(plan.evacuation_time_s),
+            "plan_lower_bound_min": _minutes(plan.lower_bound_s),
+            "plan_unplanned": int(plan.unplanned.sum()),
+            "plan_runtime_s": round(plan.runtime_s, 3),
+            "bottlenecks": list(plan.bottlenecks),
+        })
+    if simulation is not None:
+        summary.update({
+            "compliance": simulation.compliance,
+            "evacuation_time_min": _minutes(simulation.evacuation_time_s),
+            "last_arrival_min": _minutes(simulation.last_arrival_s),
+            "stranded": simulation.stranded,
+            "en_route_at_end": simulation.en_route,
+            "simulation_runtime_s": round(simulation.runtime_s, 3),
+        })
+    else:
+        summary["evacuation_time_min"] = _minutes(plan.evacuation_time_s) if plan is not None else None
+    all_ete = ete[-1]
+    summary.update({"t50_min": all_ete.t50_min, "t90_min": all_ete.t90_min, "t100_min": all_ete.t100_min})
+    evacuated = simulation.evacuated if simulation is not None else (plan.evacuated if plan is not None else 0)
+    return Assessment(
+        scenario=problem.name,
+        variant=variant,
+        source="simulation" if simulation is not None else "plan",
+        evacuees=problem.demand.total,
+        evacuated=int(evacuated),
+        unreachable=problem.unreachable,
+        standards=standards,
+        safe_zones=safe_zone_needs(z.safe_names, received, z.safe_area_m2, z.safe_capacity, z.safe_services, st),
+        vulnerable=vulnerable_needs(problem),
+        exposure=exposure(problem, plan, simulation),
+        border=None if open_problem is None else border_counterfactual(problem, open_problem, closed_lines),
+        ete=ete,
+        curves=curves,
+        summary=summary,
+    )

@@ -1,0 +1,56 @@
+"""Figures that describe a built problem (for ``evacplan info`` and reports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from evacplan.problem.problem import Problem
+
+__all__ = ["problem_summary"]
+
+
+def problem_summary(p: Problem) -> dict[str, Any]:
+    """A JSON-ready summary: network size, population per danger zone and group, safe capacity, unreachable."""
+    net, z, d = p.network, p.zones, p.demand
+    # each undirected street counted once: half the length of edges that have a reverse twin
+    key = net.tail.astype(np.int64) * net.n_nodes + net.head
+    rkey = net.head.astype(np.int64) * net.n_nodes + net.tail
+    twin = np.isin(key, rkey)
+    km = float(net.length_m[~twin].sum() + net.length_m[twin].sum() / 2) / 1000.0
+    per_zone = []
+    for i, name in enumerate(z.danger_names):
+        rows = d.danger == i
+        per_zone.append({
+            "name": name,
+            "deadline_min": float(z.danger_deadline_s[i] / 60.0),
+            "population": int(d.count[rows].sum()),
+            "by_group": {g.name: int(d.count[rows & (d.group == gi)].sum()) for gi, g in enumerate(d.groups)},
+            "unreachable": int(d.count[rows & ~p.reachable].sum()),
+        })
+    safe = [
+        {"name": name, "capacity": (None if not np.isfinite(z.safe_capacity[i]) else float(z.safe_capacity[i])),
+         "nodes": int((z.node_safe == i).sum())}
+        for i, name in enumerate(z.safe_names)
+    ]
+    capacity = float(z.safe_capacity.sum())
+    return {
+        "name": p.name,
+        "crs": net.crs,
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "network_km": round(km, 3),
+        "closed_edges": p.closed_edges,
+        "modes": list(net.modes),
+        "population": d.total,
+        "by_group": {g.name: int(d.count[d.group == gi].sum()) for gi, g in enumerate(d.groups)},
+        "by_mode": {m: int(d.count[d.mode == k].sum()) for k, m in enumerate(net.modes)},
+        "danger_zones": per_zone,
+        "safe_zones": safe,
+        "safe_capacity": capacity if np.isfinite(capacity) else None,
+        "unreachable": p.unreachable,
+        "off_network": p.off_network,
+        "time_step_min": p.time_step_s / 60.0,
+        "horizon_min": p.horizon_s / 60.0,
+    }

@@ -1,0 +1,82 @@
+"""Plan files round-trip; the public API is what it says; the CLI command writes a plan."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import evacplan.planning as planmod
+from evacplan.planning import plan, read_plan, validate_plan, write_plan
+from evacplan.problem.toy import toy_problem
+
+
+@pytest.fixture
+def problem():
+    edges = [(0, 1, 120, 1.0), (1, 3, 120, 1.0), (0, 2, 120, 1.0), (2, 3, 180, 1.0), (4, 0, 60, 1.0)]
+    return toy_problem(5, edges, {0: 300, 1: 100, 4: 50}, {3: 0}, safe_capacity=[420], horizon_s=6000)
+
+
+def test_write_read_round_trip(problem, tmp_path, method):
+    result = plan(problem, method=method)
+    write_plan(result, problem, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edge_flows.parquet", "groups.parquet", "summary.json"]
+    back = read_plan(tmp_path, problem)
+    validate_plan(problem, back)
+    for name in ("row", "count", "safe_zone", "path_indptr", "path_edges", "unplanned"):
+        assert np.array_equal(getattr(back, name), getattr(result, name)), name
+    for name in ("departure_s", "arrival_s", "path_entry_s"):
+        assert np.allclose(getattr(back, name), getattr(result, name)), name
+    assert back.evacuation_time_s == pytest.approx(result.evacuation_time_s)
+    assert back.lower_bound_s == pytest.approx(result.lower_bound_s)
+    assert back.bottlenecks == result.bottlenecks and back.method == method
+
+
+def test_summary_and_tables(problem, tmp_path):
+    result = plan(problem)
+    write_plan(result, problem, tmp_path)
+    s = json.loads((tmp_path / "summary.json").read_text())
+    for key in ("evacuees", "evacuated", "unreachable", "evacuation_time_min", "lower_bound_min", "gap", "t50_min",
+                "t90_min", "danger_zones", "safe_zones", "method", "runtime_s"):
+        assert key in s
+    assert s["evacuees"] == 450 and s["evacuated"] == 420
+    assert s["t50_min"] <= s["t90_min"] <= s["evacuation_time_min"]
+    dz = s["danger_zones"][0]
+    assert set(dz) >= {"name", "population", "clearance_min", "deadline_min", "met"} and dz["met"] is False
+    assert s["safe_zones"][0] == {"name": "safe0", "assigned": 420, "capacity": 420.0}
+    groups = pq.read_table(tmp_path / "groups.parquet").to_pandas()
+    assert {"origin", "group", "mode", "count", "departure_min", "destination", "arrival_min", "path"} <= set(groups)
+    first = groups.iloc[0]
+    assert first["path"][0] == first["origin"] and first["path"][-1] == 3
+    flows = pq.read_table(tmp_path / "edge_flows.parquet").to_pandas()
+    assert list(flows.columns) == ["edge", "from", "to", "bin_start_min", "persons"]
+    # persons entering the first edge of every path add up to the persons that had to move
+    assert flows["persons"].sum() == result.count @ np.diff(result.path_indptr)
+
+
+def test_exported_names():
+    assert set(planmod.__all__) == {
+        "METHODS", "Plan", "UnsupportedProblemError", "plan", "read_plan", "validate_plan", "write_plan"
+    }
+    for name in planmod.__all__:
+        assert getattr(planmod, name) is not None
+
+
+def test_validate_plan_catches_overload(problem):
+    from dataclasses import replace
+
+    result = plan(problem)
+    bad = replace(result, count=result.count * 5, unplanned=result.unplanned - 0)
+    with pytest.raises(AssertionError, match="invalid plan"):
+        validate_plan(problem, bad)
+
+
+def test_cli_plan_command(problem, tmp_path, monkeypatch):
+    import evacplan.problem
+    from evacplan.cli.plan_cmd import plan_command
+
+    monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario: problem, raising=False)
+    plan_command(None, out=tmp_path / "out", method="fast")
+    assert (tmp_path / "out" / "summary.json").exists()
