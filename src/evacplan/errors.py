@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "BoundError",
     "EvacplanError",
     "Problem",
     "ScenarioError",
     "ScenarioInvalid",
     "UnsupportedFormatError",
+    "UnsupportedProblemError",
 ]
 
 
@@ -27,6 +29,14 @@ class ScenarioError(ValueError, EvacplanError):
 
 class UnsupportedFormatError(ScenarioError):
     """A file's format is not one evacplan reads."""
+
+
+class UnsupportedProblemError(ValueError, EvacplanError):
+    """A planning method cannot handle this problem as given (e.g. the exact method with several travel classes)."""
+
+
+class BoundError(RuntimeError, EvacplanError):
+    """A lower bound exceeds the time of a plan it should certify: a defect of evacplan, reported, never hidden."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from evacplan.planning import UnsupportedProblemError, plan
 from evacplan.problem.toy import toy_problem
 
 STEP = 60.0
+# A plan's times are windows of STEP seconds: a group is safe by the end of its arrival window, so an arrival at
+# clock time t in free flow is reported as t + STEP when t falls on a window boundary.
 
 
 def test_one_path_with_bottleneck(planned, method):
@@ -37,7 +39,7 @@ def test_small_safe_zone_forces_longer_route(planned, method):
     result = planned(p, method)
     assigned = np.bincount(result.safe_zone, weights=result.count, minlength=2)
     assert assigned[0] <= 100 and assigned[1] >= 200  # at least 200 must take the long route
-    assert result.evacuation_time_s == pytest.approx(600.0)
+    assert result.evacuation_time_s == pytest.approx(600.0 + STEP)
     assert result.unplanned.sum() == 0
 
 
@@ -45,7 +47,7 @@ def test_closed_edge_forces_detour(planned, method):
     # the direct edge 0->2 is closed (absent): everyone takes 0->1->2
     p = toy_problem(3, [(0, 1, 180, 10.0), (1, 2, 180, 10.0), (2, 0, 60, 10.0)], {0: 100}, {2: 0}, horizon_s=3000)
     result = planned(p, method)
-    assert result.evacuation_time_s == pytest.approx(360.0)
+    assert result.evacuation_time_s == pytest.approx(360.0 + STEP)
     assert all(len(result.path(i)) == 2 for i in range(result.n_groups))
 
 
@@ -55,8 +57,8 @@ def test_source_released_late(planned, method):
     p = toy_problem(2, [(0, 1, 120, 100.0)], {0: 50}, {1: 0}, departure_cdf=cdf)
     result = planned(p, method)
     assert result.departure_s.min() >= 600
-    assert result.evacuation_time_s == pytest.approx(720.0)
-    assert result.lower_bound_s == pytest.approx(720.0)
+    assert result.evacuation_time_s == pytest.approx(720.0 + STEP)
+    assert result.lower_bound_s == pytest.approx(720.0 + STEP)
 
 
 def test_no_path_is_reported_not_raised(planned, method):
@@ -79,7 +81,7 @@ def test_safe_capacity_shortfall_is_reported(planned, method):
 def test_origin_inside_safe_zone(planned, method):
     p = toy_problem(2, [(0, 1, 60, 10.0)], {1: 40}, {1: 0}, horizon_s=600)
     result = planned(p, method)
-    assert result.evacuated == 40 and result.evacuation_time_s == 0.0
+    assert result.evacuated == 40 and result.evacuation_time_s == STEP  # safe within the first window
 
 
 def test_slower_groups_walk_slower(planned):
@@ -87,7 +89,7 @@ def test_slower_groups_walk_slower(planned):
     p = toy_problem(2, edges, [(0, 10, 0, 0), (0, 10, 0, 1)], {1: 0}, group_speeds_mps=[0.5], horizon_s=3000)
     result = planned(p, "fast")
     by_group = {int(p.demand.group[r]): a for r, a in zip(result.row, result.arrival_s, strict=True)}
-    assert by_group[0] == pytest.approx(120.0) and by_group[1] == pytest.approx(240.0)
+    assert by_group[0] == pytest.approx(120.0 + STEP) and by_group[1] == pytest.approx(240.0 + STEP)
 
 
 def test_exact_refuses_several_travel_classes():
@@ -115,15 +117,15 @@ def test_progress_is_reported():
 
 
 def test_candidate_route_mode_with_two_walking_speeds():
-    from evacplan.planning._discrete import discretise
     from evacplan.planning.api import assemble
     from evacplan.planning.fast import fast_groups
+    from evacplan.planning.model import planning_model
     from evacplan.planning.validate import validate_plan
 
     edges = [(0, 1, 120, 1.0), (1, 3, 120, 1.0), (0, 2, 120, 1.0), (2, 3, 180, 1.0), (1, 2, 60, 2.0)]
     p = toy_problem(4, edges, [(0, 300, 0, 0), (0, 100, 0, 1), (1, 50, 0, 1)], {3: 0}, group_speeds_mps=[0.6],
                     horizon_s=6000)
-    disc = discretise(p)
+    disc = planning_model(p)
     groups, unplanned, mode = fast_groups(p, disc, n_bins=4, mode="routes")
     result = assemble(p, disc, "fast", groups, unplanned, 0, 0.0)
     validate_plan(p, result)
@@ -134,9 +136,9 @@ def test_edge_closed_to_one_mode_only():
     """Walkers may not use edge 0->1 (a motorway); vehicles may. Both modes share capacity elsewhere."""
     from dataclasses import replace
 
-    from evacplan.planning._discrete import discretise
     from evacplan.planning.api import assemble
     from evacplan.planning.fast import fast_groups
+    from evacplan.planning.model import planning_model
     from evacplan.planning.validate import validate_plan
     from evacplan.problem.reach import reachable_rows
     from evacplan.scenario.schema import ModeSpec
@@ -156,7 +158,7 @@ def test_edge_closed_to_one_mode_only():
     p = replace(base, network=net2, demand=demand, modes=(ModeSpec("walk", 1.0, 1.0, 0.5),
                 ModeSpec("vehicle", 2.0, 1.0, 0.5)), reachable=reachable_rows(net2, base.zones, demand))
     for mode in ("search", "routes"):
-        disc = discretise(p)
+        disc = planning_model(p)
         groups, unplanned, _ = fast_groups(p, disc, n_bins=8, mode=mode)
         result = assemble(p, disc, "fast", groups, unplanned, 0, 0.0)
         validate_plan(p, result)

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evacplan.planning import plan, validate_plan
-from evacplan.planning._discrete import discretise
 from evacplan.planning.api import assemble
 from evacplan.planning.fast import fast_groups
+from evacplan.planning.model import planning_model
 from evacplan.problem.toy import toy_problem
 
 
@@ -51,8 +51,8 @@ def test_bound_le_optimum_le_fast(problem):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_problems())
 def test_route_mode_is_feasible(problem):
-    disc = discretise(problem)
-    groups, unplanned, mode = fast_groups(problem, disc, n_bins=8, mode="routes", chunk=3)
+    disc = planning_model(problem)
+    groups, unplanned, mode = fast_groups(problem, disc, n_bins=8, mode="routes")
     assert mode == "routes"
     result = assemble(problem, disc, "fast", groups, unplanned, 0, 0.0)
     validate_plan(problem, result)

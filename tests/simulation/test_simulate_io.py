@@ -33,7 +33,7 @@ def problem():
 def test_exported_names_match_all():
     assert sorted(evacplan.simulation.__all__) == sorted(
         ["DEFAULT_STUCK_S", "CapacityDrop", "DangerOnset", "EdgeClosure", "Event", "SimulationResult", "simulate",
-         "space_per_person", "write_simulation"]
+         "write_simulation"]
     )
     for name in evacplan.simulation.__all__:
         assert hasattr(evacplan.simulation, name)

@@ -5,8 +5,8 @@
 >>> validate_plan(problem, p)                        # doctest: +SKIP
 """
 
+from evacplan.errors import UnsupportedProblemError
 from evacplan.planning.api import METHODS, plan
-from evacplan.planning.errors import UnsupportedProblemError
 from evacplan.planning.io import read_plan, write_plan
 from evacplan.planning.result import Plan
 from evacplan.planning.validate import validate_plan

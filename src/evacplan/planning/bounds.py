@@ -1,18 +1,20 @@
-"""Certified lower bounds on the optimal evacuation time of a discretised problem.
+"""Certified lower bounds on the optimal evacuation time of the planning model at its own step.
 
-Four bounds, the largest is reported:
+Four bounds, the largest is reported (every one is in labels of the model it is given):
 
-* *analytic*: some row's last person cannot leave before its last release bin and then needs at least its shortest
-  route to a safe zone with room;
-* *level cuts*: for the set ``S`` of nodes within ``d`` bins of safety, everyone starting outside ``S`` must enter it
-  over a cut edge ``(u, v)``, at a bin no earlier than anyone can be at ``u`` and early enough to still reach safety
-  from ``v``; the cut's capacity over those bins must carry them;
-* *safe-zone assignment*: everyone saved by ``T`` is assigned to a zone they can reach by ``T`` (release plus
-  shortest route of their class) within the zones' capacities (:mod:`evacplan.planning.zones`);
-* *condensed TEN*: the condensed time-expanded network (:mod:`evacplan.planning.ten`) is a relaxation, so if its max
-  flow at horizon ``T`` cannot carry the planned persons, no plan of the discretised problem finishes by ``T``.
-  Probes search the largest such ``T`` below the plan's time, with a condensation factor chosen so that each
-  network stays within a size budget.
+* *analytic*: a label is the earliest a person could be safe, so ``target`` persons cannot all be safe before the
+  ``target``-th smallest release label;
+* *level cuts*: for the set ``S`` of nodes within ``d`` seconds of safety (base frame), everyone starting outside
+  ``S`` must enter it over a cut edge ``(u, v)``, in a window no earlier than anyone can be at ``u`` and early enough
+  to still reach safety from ``v``; the cut's capacity over those windows must carry them;
+* *safe-zone assignment*: everyone saved by ``T`` is assigned to a zone they can reach by ``T`` within the zones'
+  capacities (:mod:`evacplan.planning.zones`);
+* *relaxed TEN*: the relaxation of :mod:`evacplan.planning.ten` (condensed by ``q`` when large); if its max flow at
+  horizon ``T`` cannot carry the planned persons, no plan of the model finishes by ``T``. Probes search the largest
+  such ``T`` below the plan's time.
+
+For one travel class the exact TEN (:func:`evacplan.planning.ten.exact_spec`) is probed too where the relaxation is
+feasible and the network small enough: a feasible exact network *is* a quicker plan, returned to the caller.
 """
 
 from __future__ import annotations
@@ -22,27 +24,26 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from evacplan.planning import kernels
-from evacplan.planning._discrete import Discretisation
-from evacplan.planning.ten import Relaxation, build_ten, relaxation, solve_ten, ten_size
+from evacplan.planning.model import INF_T, PlanningModel
+from evacplan.planning.ten import TenSpec, build_ten, exact_spec, relaxed_spec, solve_ten, ten_size
 from evacplan.planning.zones import ZoneModel, zone_bound, zone_model
 from evacplan.problem.problem import Problem
 
-__all__ = ["BoundResult", "certify"]
+__all__ = ["BoundResult", "analytic_bound", "certify", "cut_bound"]
 
 #: Coarsest condensation worth probing: coarser networks rarely beat the level-cut bound and cost the most.
-MAX_CONDENSATION = 4
+MAX_CONDENSATION = 8
 
-#: Largest number of node copies of one condensed TEN.
+#: Largest number of node copies of one probed network.
 NODE_BUDGET = 1_500_000
 
 
 @dataclass(frozen=True)
 class BoundResult:
-    """A certified lower bound in bins and how it was obtained.
+    """A certified lower bound in labels of the model certified, and how it was obtained.
 
-    ``better`` holds the group buffers of a plan quicker than the one certified, when a probe on the uncondensed
-    network of a one-class problem turned out feasible (its flow is such a plan), else ``None``.
+    ``better`` holds the group buffers (labels) of a plan quicker than the one certified, found by an exact-TEN
+    probe of a one-class problem, else ``None``; ``better_bins`` is its evacuation time.
     """
 
     bins: int
@@ -50,120 +51,129 @@ class BoundResult:
     condensation: int
     probes: int
     better: dict[str, NDArray[np.int64]] | None = None
+    better_bins: int = 0
+
+
+def analytic_bound(model: PlanningModel, rows: NDArray[np.int64], target: int | None = None) -> int:
+    """Label before which ``target`` persons of ``rows`` (default: all) cannot all be safe."""
+    _, lab, persons = model.release_increments(rows)
+    if lab.size == 0 or (target is not None and target <= 0):
+        return 0
+    want = int(persons.sum()) if target is None else min(int(target), int(persons.sum()))
+    order = np.argsort(lab, kind="stable")
+    cum = np.cumsum(persons[order])
+    return int(lab[order][int(np.searchsorted(cum, want))])
 
 
 def certify(
     problem: Problem,
-    disc: Discretisation,
+    model: PlanningModel,
     target: int,
-    upper_bins: int,
+    upper: int,
     *,
     tol: float = 0.01,
-    max_probes: int = 5,
+    max_probes: int = 6,
     node_budget: int = NODE_BUDGET,
+    min_condensation: int = 1,
     zones: ZoneModel | None = None,
-    sets: NDArray[np.int64] | None = None,
+    improve: bool = True,
 ) -> BoundResult:
-    """Largest proven lower bound (in bins) on the time to bring ``target`` persons to safety.
+    """Largest proven lower bound (labels of ``model``) on the time to bring ``target`` persons to safety.
 
     Parameters
     ----------
-    problem, disc
-        The problem and its discretisation.
+    problem, model
+        The problem and the planning model whose optimum is bounded (the scenario's step).
     target
         Persons the plan brings to safety.
-    upper_bins
-        Evacuation time of a feasible plan (the search stays below it).
+    upper
+        Evacuation time of a feasible plan in labels of ``model`` (the search stays below it).
     tol
-        Stop once ``upper_bins / bound - 1 <= tol``.
+        Stop once ``upper / bound - 1 <= tol``.
     max_probes
         Most max flows to solve.
     node_budget
-        Most node copies per condensed network; the condensation factor is the smallest that fits.
+        Most node copies per probed network; the condensation factor is the smallest that fits.
+    min_condensation
+        Smallest condensation (a plan made at ``k`` times the model's step is certified with ``q >= k``).
     zones
-        The safe-zone assignment model of these rows (:func:`evacplan.planning.zones.zone_model`), when already built;
-        built here otherwise.
-    sets
-        A further node labelling whose level sets are cut too (see :func:`cut_bound`).
+        The safe-zone assignment model of these rows, when already built.
+    improve
+        Probe the exact network too (one class, uncondensed) and return a quicker plan when one exists.
     """
-    d = problem.demand
-    rows = np.flatnonzero(disc.usable & (d.count > 0))
-    rel = relaxation(problem, disc, rows)
-    lb = rel.analytic_bound(problem, disc, target) if rows.size else 0
-    if rows.size and target > 0:
-        lb = max(lb, min(cut_bound(problem, rel, target), upper_bins))
-        if sets is not None:
-            lb = max(lb, min(cut_bound(problem, rel, target, sets), upper_bins))
-        zm = zones if zones is not None else zone_model(problem, disc, rows)
-        if zm is not None and lb < upper_bins:
-            lb = max(lb, zone_bound(zm, target, lb, upper_bins))
+    rows = np.flatnonzero(model.usable)
+    lb = analytic_bound(model, rows, target) if rows.size else 0
+    spec = relaxed_spec(problem, model, rows) if rows.size else None
+    if spec is not None and target > 0:
+        lb = max(lb, cut_bound(problem, model, spec, rows, target))
+        zm = zones if zones is not None else zone_model(problem, model, rows)
+        if zm is not None and lb < upper:
+            lb = max(lb, zone_bound(zm, target, lb, upper))
     analytic = lb
-    if target <= 0 or upper_bins <= lb:
-        return BoundResult(max(min(lb, upper_bins), 0), analytic, 0, 0)
-    q = 1
-    while ten_size(rel, upper_bins, q) > node_budget:
+    if spec is None or target <= 0 or upper <= lb:
+        return BoundResult(lb, analytic, 0, 0)
+    q = max(1, min_condensation)
+    while ten_size(spec, upper, q) > node_budget:
         q += 1 if q < 4 else q // 2
     if q > MAX_CONDENSATION:
         return BoundResult(lb, analytic, q, 0)
+    one_class = np.unique(model.row_class[rows]).size == 1
+    exact: TenSpec | None = exact_spec(problem, model, rows) if improve and one_class and q == 1 else None
     # two probes just below the plan's time (cheap certificates when the plan is near optimal, as it usually is),
     # then bisection between the best bound and the lowest horizon found feasible
-    cand_hi = upper_bins - 1  # every horizon in (lb .. cand_hi] is still undecided
-    drop = max(1, int(tol * upper_bins))
-    probes = 0
-    found = False
-    one_class = np.unique(disc.row_class[rows]).size == 1
-    better = None
-    while lb <= cand_hi and probes < max_probes and upper_bins / max(lb, 1) - 1 > tol:
-        horizon = (lb + cand_hi) // 2 if found or probes >= 2 else max(lb, upper_bins - 1 - drop)
-        exact_net = q == 1 and one_class
-        ten = build_ten(problem, disc, rel, horizon, q)
-        value, flows = solve_ten(ten, want_flows=exact_net)
+    cand_hi = upper - 1  # every horizon in (lb .. cand_hi] is still undecided
+    drop = max(1, int(tol * upper))
+    probes, found = 0, False
+    better, better_bins = None, 0
+    while lb <= cand_hi and probes < max_probes and upper / max(lb, 1) - 1 > tol:
+        horizon = (lb + cand_hi) // 2 if found or probes >= 2 else max(lb, upper - 1 - drop)
+        value, _ = solve_ten(build_ten(problem, model, spec, horizon, q))
         probes += 1
         if value < target:
             lb, found = horizon + 1, True
-        else:
-            cand_hi = horizon - 1
-            drop *= 2
-            if exact_net and flows is not None:
+            continue
+        cand_hi = horizon - 1
+        drop *= 2
+        if exact is not None and ten_size(exact, horizon) <= node_budget:
+            ten = build_ten(problem, model, exact, horizon)
+            value, flows = solve_ten(ten, want_flows=True)
+            probes += 1
+            if value >= target and flows is not None:
                 from evacplan.planning.exact import decompose
 
-                better = decompose(ten, flows, rel.tau)
-    return BoundResult(lb, analytic, q, probes, better)
+                better, better_bins, upper = decompose(ten, flows, exact.tau), horizon, horizon
+    return BoundResult(lb, analytic, q, probes, better, better_bins)
 
 
 #: Most distance levels tried by :func:`cut_bound`.
 MAX_LEVELS = 128
 
 
-def cut_bound(problem: Problem, rel: Relaxation, target: int, sets: NDArray[np.int64] | None = None) -> int:
-    """Level-cut lower bound (bins) on bringing ``target`` persons to safety; see the module docstring.
-
-    ``sets`` (default ``rel.b``) defines the node sets cut: ``S = {v : sets[v] <= d}`` for each level ``d``; any
-    node labelling that is 0 exactly on the safe nodes with room gives valid cuts (e.g. distances to safety at a
-    finer time step than the relaxation's), timed with the relaxation's own ``pi`` and ``b``.
-    """
+def cut_bound(problem: Problem, model: PlanningModel, spec: TenSpec, rows: NDArray[np.int64], target: int) -> int:
+    """Level-cut lower bound (labels) on bringing ``target`` persons of ``rows`` to safety (see the module
+    docstring), with the relaxation ``spec`` giving transit, capacity, earliest labels and labels to safety."""
     net, d = problem.network, problem.demand
-    pi, b = rel.pi, rel.b
-    lab = b if sets is None else sets
-    inf = int(kernels.INF_T)
-    ok_e = (rel.tau >= 0) & (rel.cap > 0)
+    pi, to_safe = spec.pi, spec.to_safe
+    lab = model.base_potential_s
+    ok_e = (spec.tau >= 0) & (spec.cap > 0)
     u, v = net.tail.astype(np.int64), net.head.astype(np.int64)
-    levels = np.unique(lab[lab < inf])
+    levels = np.unique(lab[np.isfinite(lab)])
     if levels.size > MAX_LEVELS:
         levels = levels[np.linspace(0, levels.size - 1, MAX_LEVELS).astype(np.int64)]
-    origin_b = lab[d.origin[rel.rows]]
-    counts = d.count[rel.rows]
+    origin_b = lab[d.origin[rows]]
+    counts = d.count[rows]
+    total = int(counts.sum())
     best = 0
     for lev in levels:
         outside = int(counts[origin_b > lev].sum())
-        need = target - (int(counts.sum()) - outside)  # at least this many must cross into S
+        need = target - (total - outside)  # at least this many must cross into S
         if need <= 0:
             continue
-        cut = ok_e & (lab[u] > lev) & (lab[v] <= lev) & (pi[u] < inf) & (b[v] < inf)
+        cut = ok_e & (lab[u] > lev) & (lab[v] <= lev) & (pi[u] < INF_T) & (to_safe[v] < INF_T)
         if not cut.any():
             continue
-        k = rel.tau[cut] + b[v[cut]] + pi[u[cut]]  # a crossing at bin t is useful iff pi(u) <= t <= T - k + pi(u)
-        cap = rel.cap[cut].astype(np.float64)
+        k = spec.tau[cut] + to_safe[v[cut]] + pi[u[cut]]  # a crossing in window t is useful iff pi(u) <= t <= T-k+pi(u)
+        cap = spec.cap[cut].astype(np.float64)
         order = np.argsort(k)
         k, cap = k[order], cap[order]
         ccap, ckcap = np.cumsum(cap), np.cumsum(cap * k)

@@ -1,9 +1,10 @@
-"""The exact reference planner: the optimum of the discretised quickest transshipment on a time-expanded network.
+"""The exact reference planner: the optimum of the planning model on its time-expanded network.
 
 The horizon ``T`` is searched by doubling from a proven lower bound, then bisection; each probe is one OR-Tools max
-flow on the TEN of horizon ``T`` (see :mod:`evacplan.planning.ten`). The smallest feasible ``T`` is optimal; its flow is
-decomposed into groups (one per source-sink path). Exact for one travel class (one mode and walking speed); with
-several classes a single-commodity TEN cannot share capacity between them correctly, so it refuses.
+flow on the exact TEN at ``T`` (:func:`evacplan.planning.ten.exact_spec`: transit of the planning model, people
+wait only at home). The smallest feasible ``T`` is optimal; its flow is decomposed into groups (one per source-sink
+path). Exact for one travel class (one mode and walking speed); with several classes a single-commodity network
+cannot share capacity between them correctly, so it refuses.
 """
 
 from __future__ import annotations
@@ -13,89 +14,128 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.errors import UnsupportedProblemError
 from evacplan.planning import kernels
-from evacplan.planning._discrete import Discretisation
-from evacplan.planning.errors import UnsupportedProblemError
+from evacplan.planning.model import PlanningModel
 from evacplan.planning.ten import (
     ARC_EDGE,
+    ARC_LEAVE,
     ARC_RELEASE,
     ARC_SAFE,
+    TenSpec,
     TimeExpanded,
     build_ten,
-    relaxation,
+    exact_spec,
     solve_ten,
     static_target,
 )
 from evacplan.problem.problem import Problem
 
-__all__ = ["decompose", "exact_groups"]
+__all__ = ["decompose", "exact_groups", "horizon_search"]
 
 
 def exact_groups(
-    problem: Problem, disc: Discretisation, progress: Callable[[float], None] | None = None
+    problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None = None,
+    lower: int | None = None,
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], int, int]:
-    """Solve the discretised problem to optimality.
+    """Solve the planning model to optimality.
+
+    Parameters
+    ----------
+    problem, model
+        The problem and its planning model.
+    progress
+        Called with a rough fraction done.
+    lower
+        A proven lower bound on the optimal horizon (labels) to start the search from (default: the analytic one).
 
     Returns
     -------
     (groups, unplanned, horizon, probes)
-        Group buffers in bins (as :func:`evacplan.planning.fast.fast_groups`), persons left unplanned per row, the
-        optimal evacuation time in bins and the number of max-flow probes.
+        Group buffers in labels (as :func:`evacplan.planning.fast.fast_groups`), persons left unplanned per row, the
+        optimal evacuation time in labels and the number of max-flow probes.
     """
     d = problem.demand
-    rows = np.flatnonzero(disc.usable & (d.count > 0))
-    if np.unique(disc.row_class[rows]).size > 1:
+    rows = np.flatnonzero(model.usable)
+    n_cls = np.unique(model.row_class[rows]).size
+    if n_cls > 1:
         raise UnsupportedProblemError(
             "method='exact' supports one travel class (one mode and walking speed); this problem has "
-            f"{np.unique(disc.row_class[rows]).size}. Use method='fast'."
+            f"{n_cls}. Use method='fast'."
         )
-    rel = relaxation(problem, disc, rows)
-    target = static_target(problem, rel)
+    target = static_target(problem, model, rows)
     if target == 0:
-        return _empty(), d.count.astype(np.int64).copy(), 0, 0
-    probes = 0
+        return empty_groups(), d.count.astype(np.int64).copy(), 0, 0
+    spec = exact_spec(problem, model, rows)
+    if lower is None:
+        from evacplan.planning.bounds import analytic_bound
 
-    def feasible(horizon: int) -> bool:
-        nonlocal probes
-        probes += 1
-        value, _ = solve_ten(build_ten(problem, disc, rel, horizon))
-        return value >= target
-
-    lo = rel.analytic_bound(problem, disc, target)  # proven: optimum >= lo
-    if feasible(lo):
-        hi = lo
-    else:
-        infeasible, width = lo, max(4, lo // 2)
-        hi = lo + width
-        while not feasible(hi):
-            infeasible, width = hi, 2 * width
-            hi = infeasible + width
-            if progress is not None:
-                progress(0.1)
-        while hi - infeasible > 1:
-            mid = (hi + infeasible) // 2
-            if feasible(mid):
-                hi = mid
-            else:
-                infeasible = mid
-            if progress is not None:
-                progress(0.5)
-    ten = build_ten(problem, disc, rel, hi)
-    value, flows = solve_ten(ten, want_flows=True)
-    probes += 1
-    assert flows is not None and value >= target
-    groups = decompose(ten, flows, rel.tau)
+        lower = analytic_bound(model, rows, target)
+    hi, probes, flows, ten = horizon_search(problem, model, spec, target, lower, progress=progress)
+    groups = decompose(ten, flows, spec.tau)
     planned = np.bincount(groups["row"], weights=groups["count"], minlength=d.n_rows).astype(np.int64)
     return groups, d.count - planned, hi, probes
 
 
-def _empty() -> dict[str, NDArray[np.int64]]:
+def horizon_search(
+    problem: Problem, model: PlanningModel, spec: TenSpec, target: int, lower: int, *, upper: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[int, int, NDArray[np.int64], TimeExpanded]:
+    """Smallest horizon in ``[lower, upper]`` at which the exact TEN carries ``target`` persons.
+
+    ``lower`` must be a proven lower bound; without ``upper`` the search doubles until feasible. Returns
+    ``(horizon, probes, flows, ten)`` with the flow of that horizon's network.
+    """
+    probes = 0
+
+    def solve(horizon: int) -> tuple[bool, NDArray[np.int64] | None, TimeExpanded]:
+        nonlocal probes
+        probes += 1
+        ten = build_ten(problem, model, spec, horizon)
+        value, flows = solve_ten(ten, want_flows=True)
+        return value >= target, flows, ten
+
+    ok, flows, ten = solve(lower)
+    if ok:
+        assert flows is not None
+        return lower, probes, flows, ten
+    infeasible = lower
+    if upper is None:
+        width = max(4, lower // 2)
+        hi = lower + width
+        ok, f_hi, t_hi = solve(hi)
+        while not ok:
+            infeasible, width = hi, 2 * width
+            hi = infeasible + width
+            ok, f_hi, t_hi = solve(hi)
+            if progress is not None:
+                progress(0.1)
+    else:
+        hi = upper
+        ok, f_hi, t_hi = solve(hi)
+        if not ok:
+            raise ValueError(f"no plan finishes by the upper horizon {upper}")
+    while hi - infeasible > 1:
+        mid = (hi + infeasible) // 2
+        ok, f_mid, t_mid = solve(mid)
+        if ok:
+            hi, f_hi, t_hi = mid, f_mid, t_mid
+        else:
+            infeasible = mid
+        if progress is not None:
+            progress(0.5)
+    assert f_hi is not None
+    return hi, probes, f_hi, t_hi
+
+
+def empty_groups() -> dict[str, NDArray[np.int64]]:
+    """Group buffers with no group."""
     z = np.zeros(0, dtype=np.int64)
     return {k: z.copy() for k in ("row", "count", "dep", "arr", "zone", "plen", "edges", "entry")}
 
 
 def decompose(ten: TimeExpanded, flows: NDArray[np.int64], tau: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
-    """Groups (in bins) from the path decomposition of a flow on an uncondensed TEN."""
+    """Groups (labels) from the path decomposition of a flow on an exact TEN."""
     used = np.flatnonzero(flows > 0)
     order = used[np.argsort(ten.tail[used], kind="stable")]
     indptr = np.zeros(ten.n_nodes + 1, dtype=np.int64)
@@ -103,19 +143,16 @@ def decompose(ten: TimeExpanded, flows: NDArray[np.int64], tau: NDArray[np.int64
     start, arcs, amount = kernels.decompose_paths(indptr, order, ten.head, flows.copy(), ten.source, ten.sink)
     kind = ten.kind[arcs]
     path_id = np.repeat(np.arange(amount.size), np.diff(start))
-    is_rel = kind == ARC_RELEASE
-    row = ten.ref[arcs[is_rel]]
-    rel_t = ten.fine_t[arcs[is_rel]]
+    row = ten.ref[arcs[kind == ARC_RELEASE]]
+    dep = ten.label[arcs[kind == ARC_LEAVE]]
     zone = ten.ref[arcs[kind == ARC_SAFE]]
     is_edge = kind == ARC_EDGE
     edges = ten.ref[arcs[is_edge]]
-    entry = ten.fine_t[arcs[is_edge]]
+    entry = ten.label[arcs[is_edge]]
     plen = np.bincount(path_id[is_edge], minlength=amount.size).astype(np.int64)
     pstart = np.concatenate([[0], np.cumsum(plen)])
     has = plen > 0
-    dep = rel_t.copy()
-    arr = rel_t.copy()
-    dep[has] = entry[pstart[:-1][has]]
+    arr = dep.copy()
     last = pstart[1:][has] - 1
     arr[has] = entry[last] + tau[edges[last]]
     return {

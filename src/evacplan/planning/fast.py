@@ -1,20 +1,17 @@
-"""The fast planner: capacity-constrained earliest-arrival routing (CCRP family) on per-bin residual capacities.
+"""The fast planner: capacity-aware earliest-arrival scheduling (CCRP family) without waiting on the way.
 
 Repeat, per travel class, until everyone is planned or nothing more can reach safety:
 
-1. search earliest arrivals from every origin that still has people free to leave (a super-source at their release
-   bins) over the capacity still free in each (edge, bin), waiting allowed at nodes;
-2. send groups along the search-tree paths to the safe nodes settled within ``window`` bins of the first, each also
-   shifted later by up to ``window - 1`` bins, in order of arrival, each as large as the path's free capacity, its
-   row's release schedule and its safe zone allow.
+1. search earliest arrivals (labels, :mod:`evacplan.planning.model`) from every origin that still has people free to
+   leave, each at the first label it has someone released, over the windows that still have room; an edge whose
+   window is full cannot be taken then (nobody waits on the way);
+2. send groups along the search-tree paths to the safe nodes settled within ``window`` labels of the first, each also
+   shifted later by up to ``window - 1`` labels, in order of arrival, each as large as the path's fullest window,
+   its row's release and its safe zone allow;
+3. origins that found nothing leave no earlier than the first arrival of this round (they wait at home).
 
-Groups therefore adapt to the instance: their size is the free capacity of their path's bottleneck bin (or what
-the release schedule has let go). Deterministic: ties break on node and row index.
-
-On large instances (many origins on a large network) a search per batch is too slow; ``fast_groups`` then
-schedules over candidate routes instead (:mod:`evacplan.planning.routes`). :func:`evacplan.planning.plan` runs the
-search mode with a small portfolio of windows and certifies (and possibly improves) the result with
-:mod:`evacplan.planning.bounds`.
+Deterministic: ties break on node and row index. On large instances (many origins on a large network) a search per
+batch is too slow; ``fast_groups`` then schedules over candidate routes instead (:mod:`evacplan.planning.routes`).
 """
 
 from __future__ import annotations
@@ -25,18 +22,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evacplan.planning import kernels
-from evacplan.planning._discrete import Discretisation
+from evacplan.planning.model import INF_T, PlanningModel
 from evacplan.planning.routes import route_groups
+from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
 
 __all__ = ["GroupArrays", "fast_groups"]
 
-#: Bins after the earliest arrival within which one search's paths are used.
+#: Labels after the earliest arrival within which one search's paths are used.
 WINDOW = 2
+
+#: Largest edges x demand rows for which ``mode="auto"`` runs the per-batch search.
+SEARCH_WORK = 2e7
 
 
 class GroupArrays:
-    """Growable flat buffers of planned groups (bins, not seconds)."""
+    """Growable flat buffers of planned groups (labels, not seconds)."""
 
     def __init__(self, cap_groups: int, cap_path: int) -> None:
         self.row = np.zeros(cap_groups, dtype=np.int64)
@@ -76,40 +77,26 @@ class GroupArrays:
         }
 
 
-def _extend(release: NDArray[np.int64], n_bins: int) -> NDArray[np.int64]:
-    """Release table padded (with the row totals) or cut to ``n_bins`` columns."""
-    out = np.empty((release.shape[0], n_bins), dtype=np.int64)
-    k = min(n_bins, release.shape[1])
-    out[:, :k] = release[:, :k]
-    out[:, k:] = release[:, -1:]
-    return out
-
-
 def fast_groups(
     problem: Problem,
-    disc: Discretisation,
+    model: PlanningModel,
     *,
     n_bins: int,
     window: int = WINDOW,
-    chunk: int | None = None,
     mode: str = "auto",
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
-    """Plan every usable row; return the group buffers (in bins), the persons left unplanned per row and the mode.
+    """Plan every usable row; return the group buffers (labels), the persons left unplanned per row and the mode.
 
     Parameters
     ----------
-    problem, disc
-        The problem and its discretisation.
+    problem, model
+        The problem and its planning model.
     n_bins
-        Initial number of time bins of the capacity tables (doubled whenever a search runs past it).
+        Initial number of windows of the capacity tables (doubled whenever a schedule runs past them).
     window
         See :data:`WINDOW`.
-    chunk
-        Smallest group a row gathers before leaving in ``"routes"`` mode (default 1: groups are as large as the
-        release schedule and the route's bottleneck allow; gathering larger groups measurably lengthens
-        evacuations). The search mode sends whatever is released.
     mode
         ``"search"`` (an earliest-arrival search per batch of groups), ``"routes"`` (candidate routes, see
         :mod:`evacplan.planning.routes`) or ``"auto"``: search while edges x demand rows (a proxy of searches x
@@ -117,54 +104,42 @@ def fast_groups(
     progress
         Called with the fraction of persons planned so far.
     reserve
-        ``(room, need_from)``: safe-zone room held back from early releases for the rows that need it in ``"routes"``
-        mode (see :mod:`evacplan.planning.zones` and :func:`evacplan.planning.routes.route_groups`).
+        ``(room, need_from)``: safe-zone room held back from early releases for the rows that need it in
+        ``"routes"`` mode (see :mod:`evacplan.planning.zones`).
     """
-    net, zones, d = problem.network, problem.zones, problem.demand
+    net, d = problem.network, problem.demand
     m = net.n_edges
-    n_bins = max(int(n_bins), disc.release.shape[1])
-    weight = np.ascontiguousarray(disc.weight_s)
-    remaining = np.where(disc.usable, d.count, 0).astype(np.int64)
-    if chunk is None:
-        chunk = 1
+    remaining = np.where(model.usable, d.count, 0).astype(np.int64)
     if mode == "auto":
         mode = "search" if float(m) * int((remaining > 0).sum()) <= SEARCH_WORK else "routes"
+    weight = model.weight_s
+    n_bins = max(int(n_bins), 8)
     state: dict[str, np.ndarray] = {
-        "resid": np.full((n_bins, m), disc.step_s),
+        "resid": np.full((n_bins, m), model.step_s),
         "nxt": np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1),
-        "release": _extend(disc.release, n_bins),
         "remaining": remaining,
+        "taken": np.zeros(d.n_rows, dtype=np.int64),
         "wmin": weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf),
-        "zone_rem": zones.safe_capacity.astype(np.float64).copy(),
+        "zone_rem": model.phys.safe_capacity.astype(np.float64).copy(),
     }
-    state["cumdep"] = np.zeros_like(state["release"])
 
     def grow() -> None:
-        state["resid"], state["nxt"], state["release"], state["cumdep"] = _grow(
-            state["resid"], state["nxt"], state["release"], state["cumdep"], disc.step_s
-        )
+        state["resid"], state["nxt"] = _grow(state["resid"], state["nxt"], model.step_s)
 
     out = GroupArrays(1024, 16384)
     if mode == "routes":
-        route_groups(problem, disc, state, out, chunk=chunk, grow=grow, progress=progress, reserve=reserve)
+        route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve)
     else:
-        _search_groups(problem, disc, state, out, window, grow, progress)
-    unplanned = d.count - np.where(disc.usable, d.count - remaining, 0)
+        _search_groups(problem, model, state, out, window, grow, progress)
+    unplanned = d.count - np.where(model.usable, d.count - remaining, 0)
     return out.trimmed(), unplanned.astype(np.int64), mode
 
 
-#: Largest edges x demand rows for which ``mode="auto"`` runs the per-batch search.
-SEARCH_WORK = 2e7
-
-
-def _search_groups(problem, disc, state, out, window, grow, progress):  # type: ignore[no-untyped-def]
+def _search_groups(problem, model, state, out, window, grow, progress):  # type: ignore[no-untyped-def]
     """CCRP-style loop: search, commit the batch of groups it supports, repeat (per class, round robin)."""
     net, zones, d = problem.network, problem.zones, problem.demand
     n, m = net.n_nodes, net.n_edges
-    tau = np.ascontiguousarray(disc.tau)
-    weight = np.ascontiguousarray(disc.weight_s)
-    remaining = state["remaining"]
-    d0 = _first_departures(state["release"], state["cumdep"], remaining, 1)
+    remaining, taken = state["remaining"], state["taken"]
     node_safe = zones.node_safe.astype(np.int64)
     origin = d.origin.astype(np.int64)
     tail = net.tail.astype(np.int64)
@@ -172,39 +147,70 @@ def _search_groups(problem, disc, state, out, window, grow, progress):  # type: 
     indptr = net.indptr.astype(np.int64)
     arr = np.empty(n, dtype=np.int64)
     pred_edge = np.empty(n, dtype=np.int64)
-    pred_entry = np.empty(n, dtype=np.int64)
     src_row = np.empty(n, dtype=np.int64)
-    settled = np.empty(n, dtype=np.int8)
-    heap = np.empty(m + n + 1, dtype=np.int64)
+    settled = np.empty(n, dtype=np.bool_)
+    hk = np.empty(m + n + 1)
+    hv = np.empty(m + n + 1, dtype=np.int64)
     targets = np.empty(max(int((node_safe >= 0).sum()), 1), dtype=np.int64)
+    rel = (model.cdf, model.cdf_step_s, model.step_s, model.row_count, model.row_curve, model.row_potential_s)
+    lo = np.zeros(d.n_rows, dtype=np.int64)  # earliest departure label still considered per row
+
+    def departure(r: int | np.integer) -> int:
+        return int(kernels.next_departure(*rel[:3], model.row_count[r], model.row_curve[r],
+                                          model.row_potential_s[r], taken[r], model.row_first[r],
+                                          model.row_last[r], lo[r]))
+
+    d0 = np.full(d.n_rows, INF_T, dtype=np.int64)
+    for r in np.flatnonzero(remaining > 0):
+        d0[r] = departure(r)
     total = max(int(remaining.sum()), 1)
-    class_rows = [np.flatnonzero((disc.row_class == c) & (remaining > 0)) for c in range(disc.n_classes)]
-    active = [c for c in range(disc.n_classes) if class_rows[c].size]
+    class_rows = [np.flatnonzero((model.row_class == c) & (remaining > 0)) for c in range(model.n_classes)]
+    active = [c for c in range(model.n_classes) if class_rows[c].size]
     last_report = 0.0
     while active:
         still = []
         for c in active:
             rows = class_rows[c]
             n_t, overflow = kernels.earliest_arrival_search(
-                indptr, head, tau[c], weight[c], state["resid"], state["nxt"], rows, origin, d0, remaining,
-                node_safe, state["zone_rem"], window, arr, pred_edge, pred_entry, src_row, settled, heap, targets,
+                indptr, head, model.tau[c], model.weight_s[c], model.shift[c], state["resid"], state["nxt"], rows,
+                origin, d0, remaining, node_safe, state["zone_rem"], window, arr, pred_edge, src_row, settled, hk,
+                hv, targets,
             )
-            a_min = arr[targets[:n_t]].min() if n_t else None
-            if overflow and (a_min is None or a_min >= state["resid"].shape[0]):
+            a_min = int(arr[targets[:n_t]].min()) if n_t else None
+            if overflow and (a_min is None or a_min + window + kernels.BIN0 >= state["resid"].shape[0]):
                 grow()
-                d0 = _first_departures(state["release"], state["cumdep"], remaining, 1)
                 still.append(c)
                 continue
             if n_t == 0:
-                continue  # nothing of this class can reach a safe zone with room left
+                # nobody of this class reaches a safe zone with room from their current departure label: those who
+                # can reach one at all leave a label later (windows on the way free up only by waiting at home)
+                alive = rows[d0[rows] < INF_T]
+                alive = alive[_reaches_room(problem, model, c, state["zone_rem"])[origin[alive]]]
+                for r in alive:
+                    lo[r] = d0[r] + 1
+                    d0[r] = departure(r)
+                if alive.size:
+                    still.append(c)
+                continue
             out.reserve(n_t * window, n_t * window * n)
+            before = out.n_groups
             out.n_groups, out.n_path = kernels.commit_groups(
-                targets, n_t, window, arr, pred_edge, pred_entry, src_row, tail, tau[c], weight[c], state["wmin"],
-                state["resid"], state["nxt"], state["release"], state["cumdep"], d0, remaining, node_safe,
-                state["zone_rem"], 1,
-                out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
+                targets, n_t, window, arr, pred_edge, src_row, origin, tail, model.tau[c], model.weight_s[c],
+                model.shift[c], state["wmin"], state["resid"], state["nxt"], *rel, taken, remaining, node_safe,
+                state["zone_rem"], out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
                 out.n_groups, out.n_path,
             )
+            # rows that could have left before this round's first arrival but got nothing wait at home until then;
+            # with nothing committed at all, everyone waiting moves one label on
+            floor = a_min if out.n_groups > before else None
+            for r in rows:
+                if remaining[r] <= 0:
+                    continue
+                if floor is None:
+                    lo[r] = d0[r] + 1
+                elif d0[r] < floor:
+                    lo[r] = max(lo[r], floor)
+                d0[r] = departure(r)
             rows = rows[remaining[rows] > 0]
             class_rows[c] = rows
             if rows.size:
@@ -217,24 +223,26 @@ def _search_groups(problem, disc, state, out, window, grow, progress):  # type: 
                 last_report = done
 
 
-def _first_departures(release, cumdep, remaining, chunk):  # type: ignore[no-untyped-def]
-    return np.array(
-        [kernels.first_departure(release, cumdep, r, min(chunk, remaining[r])) for r in range(release.shape[0])],
-        dtype=np.int64,
-    )
+def _reaches_room(problem: Problem, model: PlanningModel, cls: int, zone_rem: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Nodes from which class ``cls`` can reach a safe zone that still has room (capacity of windows ignored)."""
+    from evacplan.problem import kernels as graph
+
+    net, zones = problem.network, problem.zones
+    room = has_room(zone_rem[np.maximum(zones.node_safe, 0)])
+    init = np.where((zones.node_safe >= 0) & room, 0.0, np.inf)
+    rev_indptr, rev_edges = net.reverse()
+    w = np.where(model.tau[cls] >= 0, 1.0, np.inf)
+    dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), net.tail[rev_edges].astype(np.int64),
+                             rev_edges.astype(np.int64), w, init)
+    return np.isfinite(dist)
 
 
-def _grow(resid, nxt, release, cumdep, step):  # type: ignore[no-untyped-def]
-    """Double the number of bins of every capacity table."""
+def _grow(resid, nxt, step):  # type: ignore[no-untyped-def]
+    """Double the number of windows of the capacity tables."""
     t, m = resid.shape
     new_t = 2 * t
     r2 = np.full((new_t, m), step)
     r2[:t] = resid
     n2 = np.repeat(np.arange(new_t + 1, dtype=np.int32)[:, None], m, axis=1)
     n2[:t] = nxt[:t]
-    # pointers that led to the old sentinel now lead into the new bins
-    rel2 = _extend(release, new_t)
-    cum2 = np.empty_like(rel2)
-    cum2[:, :t] = cumdep
-    cum2[:, t:] = cumdep[:, -1:]
-    return r2, n2, rel2, cum2
+    return r2, n2

@@ -65,6 +65,7 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
         "t50_min": _minutes(plan.time_to_share(0.5)),
         "t90_min": _minutes(plan.time_to_share(0.9)),
         "time_step_s": plan.time_step_s,
+        "bound_model": plan.bound_model,
         "groups": plan.n_groups,
         "danger_zones": danger,
         "safe_zones": safe,
@@ -172,4 +173,5 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
         bottlenecks=tuple(summary.get("bottlenecks", [])),
         path_entry_s=np.rint(np.asarray(pt.values, dtype=np.float64) * 60.0 * 1e6) / 1e6,
         time_step_s=float(summary.get("time_step_s", 0.0)),
+        bound_model=str(summary.get("bound_model", "")),
     )

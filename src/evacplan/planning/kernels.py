@@ -1,15 +1,21 @@
-"""Numba kernels of the fast planner: capacity-aware earliest-arrival search and reservation (CCRP family).
+"""Numba kernels of the fast planner: schedules without waiting on the way, over free capacity per window.
 
-Plain numpy arrays in and out. State shared by the kernels:
+Plain numpy arrays in and out (see :mod:`evacplan.planning.model` for labels, windows and the no-wait rule).
+State shared by the kernels:
 
-``resid[t, e]``
-    seconds of edge ``e``'s one-bin outflow budget still free in bin ``t`` (starts at the step length); bins are
-    rows so that a node's out-edges (contiguous in CSR) share cache lines;
-``nxt[t, e]``
-    union-find "next bin not full" pointers (a bin is full when not even the lightest class fits); ``nxt[T, e]`` is a
-    sentinel;
-``cumdep[r, t]``
-    persons of row ``r`` departed by bin ``t``; ``release[r, t]`` the persons allowed to have departed by then.
+``resid[b, e]``
+    seconds of edge ``e``'s window still free; row ``b = base window + BIN0`` (base windows start at ``-BIN0``);
+    rows are windows so that a node's out-edges (contiguous in CSR) share cache lines;
+``nxt[b, e]``
+    union-find "next window not full" pointers (a window is full when not even the lightest class fits);
+    ``nxt[n_bins, e]`` is a sentinel;
+``taken[r]``
+    persons of demand row ``r`` already scheduled. A group of row ``r`` departing in label ``d`` may carry at most
+    ``released(r, d) - taken[r]`` persons, which keeps every prefix of the row's departures within its release.
+
+A group of class ``c`` departing in label ``d`` along edges ``e_1 .. e_k`` enters ``e_i`` in label
+``l_i = d + tau[e_1] + ... + tau[e_{i-1}]`` and uses window ``l_i + shift[tail(e_i)]`` of it; it is safe in label
+``l_k + tau[e_k]``.
 """
 
 from __future__ import annotations
@@ -17,8 +23,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from evacplan.planning.model import INF_T, released_one
+from evacplan.problem.kernels import heap_pop, heap_push
+from evacplan.problem.physics import MIN_ROOM
+
 EPS = 1e-7
-INF_T = np.int64(1) << 60
+#: Row of ``resid`` holding base window 0 (window -1, reached by rounding at clock time 0, is row 0).
+BIN0 = 1
 
 
 @njit(cache=True)
@@ -34,10 +45,13 @@ def _find(nxt, e, t):
 
 
 @njit(cache=True)
-def _free_bin(resid, nxt, e, a, w, n_bins):
-    """First bin ``>= a`` of edge ``e`` where one more person of weight ``w`` fits (``n_bins`` when none)."""
+def free_bin(resid, nxt, e, a, w):
+    """First row ``>= a`` of edge ``e`` where one more person of weight ``w`` fits (``n_bins`` when none)."""
+    n_bins = resid.shape[0]
     if a >= n_bins:
         return n_bins
+    if a < 0:
+        a = 0
     if resid[a, e] + EPS >= w:
         return a
     t = _find(nxt, e, a)
@@ -47,107 +61,220 @@ def _free_bin(resid, nxt, e, a, w, n_bins):
 
 
 @njit(cache=True)
-def _heap_push(heap, size, key):
-    i = size
-    heap[i] = key
-    while i > 0:
-        p = (i - 1) >> 1
-        if heap[p] <= heap[i]:
-            break
-        heap[p], heap[i] = heap[i], heap[p]
-        i = p
-    return size + 1
+def _use(resid, nxt, e, b, x, w, wmin):
+    resid[b, e] -= x * w
+    if resid[b, e] + EPS < wmin:
+        nxt[b, e] = b + 1
 
 
 @njit(cache=True)
-def _heap_pop(heap, size):
-    top = heap[0]
-    size -= 1
-    heap[0] = heap[size]
+def next_departure(cdf, cdf_step, step, count, curve, potential, taken, first, last, lo):
+    """First label ``>= lo`` at which a row (released by its curve) has someone not yet scheduled (``INF_T``)."""
+    if taken >= count:
+        return INF_T
+    a = max(lo, first)
+    if released_one(cdf, cdf_step, step, count, curve, potential, a) > taken:
+        return a
+    b = max(last, a)
+    while a < b:  # released(a) <= taken < released(b)
+        mid = (a + b) // 2
+        if released_one(cdf, cdf_step, step, count, curve, potential, mid) > taken:
+            b = mid
+        else:
+            a = mid + 1
+    return a
+
+
+@njit(cache=True)
+def slide(resid, nxt, path_e, path_bin, k, w_of, d0):
+    """Smallest departure shift ``s >= 0`` such that every ``(path_e[i], path_bin[i] + d0 + s)`` window has room.
+
+    ``path_bin[i]`` is the window of edge ``i`` for departure label 0 plus ``BIN0``; ``w_of`` the class's per-person
+    weights. Returns the shift, or ``-1`` when the capacity tables are too short.
+    """
+    n_bins = resid.shape[0]
+    s = np.int64(0)
     i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        c = left
-        if left + 1 < size and heap[left + 1] < heap[left]:
-            c = left + 1
-        if heap[i] <= heap[c]:
-            break
-        heap[i], heap[c] = heap[c], heap[i]
-        i = c
-    return top, size
+    checked = 0  # edges in a row found free at the current shift
+    while checked < k:
+        e = path_e[i]
+        b = path_bin[i] + d0 + s
+        f = free_bin(resid, nxt, e, b, w_of[e])
+        if f >= n_bins:
+            return -1
+        if f > b:
+            s += f - b
+            checked = 1
+        else:
+            checked += 1
+        i += 1
+        if i == k:
+            i = 0
+    return s
+
+
+@njit(cache=True)
+def route_schedule(
+    t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
+    route_next, route_zone, tau, weight, shift, wmin, head, resid, nxt, node_safe, zone_rem,
+    g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path, buf_e, buf_b, max_new,
+):
+    """Schedule groups of one class along fixed candidate routes, first come first served.
+
+    For each label ``t`` in ``[t_begin, t_end)`` and each row (in the order of ``rows``) with persons released by
+    ``t`` and not yet scheduled, every candidate route (``route_next[k, v]``: next edge from ``v`` towards route
+    ``k``'s safe node, ``-1`` at it) with room at its end is walked from the origin; its departure slides from ``t``
+    to the first label at which every window on it has room (people wait at home, never on the way); the route
+    arriving first wins and carries as many persons as its fullest window, the zone and the row allow.
+
+    Returns ``(n_groups, n_path, status, t)``: status 0 done, 1 output buffers nearly full, 2 capacity tables too
+    short, 3 ``max_new`` groups made (routes may be refreshed); call again from label ``t``.
+    """
+    first_group = n_groups
+    n_routes = route_next.shape[0]
+    cap_len = buf_e.shape[0]
+    for t in range(t_begin, t_end):
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            if t < first[r]:
+                continue
+            while remaining[r] > 0:
+                avail = released_one(cdf, cdf_step, step, count[r], curve[r], potential[r], t) - taken[r]
+                if avail <= 0:
+                    break
+                if n_groups + 1 >= g_row.shape[0] or n_path + cap_len >= p_edges.shape[0]:
+                    return n_groups, n_path, 1, t
+                if n_groups - first_group >= max_new:
+                    return n_groups, n_path, 3, t
+                best_arr = INF_T
+                best_k = -1
+                best_d = np.int64(0)
+                o = origin[r]
+                for k in range(n_routes):
+                    z = route_zone[k]
+                    if zone_rem[z] < MIN_ROOM:
+                        continue
+                    v = o
+                    ln = 0
+                    off = np.int64(0)
+                    ok = True
+                    while route_next[k, v] >= 0:
+                        e = route_next[k, v]
+                        if tau[e] < 0 or ln >= cap_len:
+                            ok = False
+                            break
+                        buf_e[ln] = e
+                        buf_b[ln] = off + shift[v] + BIN0
+                        off += tau[e]
+                        ln += 1
+                        v = head[e]
+                    if not ok or node_safe[v] != z or t + off >= best_arr:
+                        continue
+                    s = slide(resid, nxt, buf_e, buf_b, ln, weight, np.int64(t)) if ln > 0 else np.int64(0)
+                    if s < 0:
+                        return n_groups, n_path, 2, t
+                    if t + s + off < best_arr:
+                        best_arr = t + s + off
+                        best_k = k
+                        best_d = t + s
+                if best_k < 0:
+                    break
+                # replay the winning route: its windows and its bottleneck
+                k = best_k
+                z = route_zone[k]
+                x = min(avail, remaining[r])
+                if zone_rem[z] < x:
+                    x = np.int64(zone_rem[z])
+                v = o
+                ln = 0
+                lab = best_d
+                while route_next[k, v] >= 0:
+                    e = route_next[k, v]
+                    b = lab + shift[v] + BIN0
+                    buf_e[ln] = e
+                    buf_b[ln] = b
+                    f = np.int64(np.floor((resid[b, e] + EPS) / weight[e]))
+                    if f < x:
+                        x = f
+                    lab += tau[e]
+                    ln += 1
+                    v = head[e]
+                if x <= 0:
+                    break
+                lab = best_d
+                v = o
+                for j in range(ln):
+                    e = buf_e[j]
+                    _use(resid, nxt, e, buf_b[j], x, weight[e], wmin[e])
+                    p_edges[n_path] = e
+                    p_entry[n_path] = lab
+                    n_path += 1
+                    lab += tau[e]
+                taken[r] += x
+                remaining[r] -= x
+                zone_rem[z] -= x
+                g_row[n_groups] = r
+                g_count[n_groups] = x
+                g_dep[n_groups] = best_d
+                g_arr[n_groups] = lab
+                g_zone[n_groups] = z
+                g_len[n_groups] = ln
+                n_groups += 1
+    return n_groups, n_path, 0, t_end
 
 
 @njit(cache=True)
 def earliest_arrival_search(
-    indptr, head, tau, weight, resid, nxt, rows, origin, d0, remaining, node_safe, zone_rem, window,
-    arr, pred_edge, pred_entry, src_row, settled, heap, targets,
+    indptr, head, tau, weight, shift, resid, nxt, rows, origin, d0, remaining, node_safe, zone_rem, window,
+    arr, pred_edge, src_row, settled, hk, hv, targets,
 ):
-    """Multi-source earliest-arrival search over free capacity, waiting allowed at nodes.
+    """Multi-source earliest-arrival search over windows with room, without waiting on the way.
 
-    Parameters
-    ----------
-    indptr, head
-        Network CSR.
-    tau, weight
-        Transit bins (``-1`` closed) and per-person budget use of the searched class, ``[m]``.
-    resid, nxt
-        Capacity state (see module docstring).
-    rows
-        Demand rows of the class; those with ``remaining > 0`` and ``d0 < T`` are sources at bin ``d0``.
-    origin, d0, remaining
-        Per-row origin node, earliest departure bin with a person free to leave, persons not yet planned.
-    node_safe, zone_rem
-        Safe zone of each node (-1 none) and persons each zone can still receive.
-    window
-        The search stops ``window`` bins after the first safe node it settles.
-    arr, pred_edge, pred_entry, src_row, settled, heap
-        Work arrays (outputs): arrival bin, edge into the node, its entry bin, source row, settled flag; ``heap``
-        of length >= ``m + n``.
-    targets
-        Output: safe nodes settled, in order.
+    Sources: rows with ``remaining > 0`` and ``d0 < INF_T`` start at their origin in label ``d0``. An edge can be
+    taken from node ``v`` in label ``a`` only if its window ``a + shift[v]`` has room for one person (no waiting).
+    The search stops ``window`` labels after the first safe node with room it settles.
 
-    Returns
-    -------
-    (n_targets, overflow)
-        Number of targets written; whether some edge had no free bin before ``T``.
+    Returns ``(n_targets, overflow)``: safe nodes settled (written to ``targets``, in order) and whether some window
+    lay beyond the capacity tables. ``arr``, ``pred_edge`` and ``src_row`` describe the search tree.
     """
     n = indptr.shape[0] - 1
     n_bins = resid.shape[0]
-    n1 = np.int64(n + 1)
-    arr[:] = INF_T
-    pred_edge[:] = -1
-    settled[:] = 0
+    for v in range(n):
+        arr[v] = INF_T
+        pred_edge[v] = -1
+        settled[v] = False
     size = 0
     for i in range(rows.shape[0]):
         r = rows[i]
-        if remaining[r] <= 0 or d0[r] >= n_bins:
+        if remaining[r] <= 0 or d0[r] >= INF_T:
             continue
         v = origin[r]
-        if d0[r] < arr[v]:
+        if d0[r] < arr[v] or (d0[r] == arr[v] and r < src_row[v]):
             arr[v] = d0[r]
             src_row[v] = r
-            size = _heap_push(heap, size, np.int64(d0[r]) * n1 + v)
+            size = heap_push(hk, hv, size, np.float64(d0[r]), v)
     stop = INF_T
     n_t = 0
     overflow = False
     while size > 0:
-        key, size = _heap_pop(heap, size)
-        v = key % n1
-        a = key // n1
+        key, v, size = heap_pop(hk, hv, size)
+        a = np.int64(key)
         if settled[v] or a != arr[v]:
             continue
         if a > stop:
             break
-        settled[v] = 1
+        settled[v] = True
         z = node_safe[v]
-        if z >= 0 and zone_rem[z] >= 1.0:
+        if z >= 0 and zone_rem[z] >= MIN_ROOM:
             if n_t < targets.shape[0]:
                 targets[n_t] = v
                 n_t += 1
             if stop == INF_T:
                 stop = a + window
+            continue
+        b = a + shift[v] + BIN0
+        if b >= n_bins:
+            overflow = True
             continue
         for e in range(indptr[v], indptr[v + 1]):
             te = tau[e]
@@ -156,68 +283,34 @@ def earliest_arrival_search(
             h = head[e]
             if settled[h]:
                 continue
-            t = _free_bin(resid, nxt, e, a, weight[e], n_bins)
-            if t >= n_bins:
-                overflow = True
-                continue
-            na = t + te
+            if resid[max(b, 0), e] + EPS < weight[e]:
+                continue  # full in this window: no waiting on the way
+            na = a + te
             if na < arr[h]:
                 arr[h] = na
                 pred_edge[h] = e
-                pred_entry[h] = t
                 src_row[h] = src_row[v]
-                if size >= heap.shape[0]:
-                    continue
-                size = _heap_push(heap, size, np.int64(na) * n1 + h)
+                if size < hk.shape[0]:
+                    size = heap_push(hk, hv, size, np.float64(na), h)
     return n_t, overflow
 
 
 @njit(cache=True)
-def _slack(release, cumdep, r, d):
-    """Persons of row ``r`` that may still depart at bin ``d``: ``min_{t >= d} release - cumdep``."""
-    s = INF_T
-    for t in range(d, release.shape[1]):
-        x = release[r, t] - cumdep[r, t]
-        if x < s:
-            s = x
-    return s
-
-
-@njit(cache=True)
-def first_departure(release, cumdep, r, need):
-    """Earliest bin at which row ``r`` has ``need`` persons free to depart together (``T`` when none)."""
-    n_bins = release.shape[1]
-    smin = INF_T
-    d0 = n_bins
-    need = max(need, 1)
-    for d in range(n_bins - 1, -1, -1):
-        x = release[r, d] - cumdep[r, d]
-        if x < smin:
-            smin = x
-        if smin >= need:
-            d0 = d
-        else:
-            break
-    return d0
-
-
-@njit(cache=True)
 def commit_groups(
-    targets, n_targets, window, arr, pred_edge, pred_entry, src_row, tail, tau, weight, wmin, resid, nxt,
-    release, cumdep, d0, remaining, node_safe, zone_rem, chunk,
+    targets, n_targets, window, arr, pred_edge, src_row, origin, tail, tau, weight, shift, wmin, resid, nxt,
+    cdf, cdf_step, step, count, curve, potential, taken, remaining, node_safe, zone_rem,
     g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path,
 ):
-    """Send groups along the search tree's paths to the targets, each also shifted by up to ``window - 1`` bins.
+    """Send groups along the search tree's paths to the targets, each also shifted later by up to ``window - 1``.
 
-    Candidates are taken in order of arrival; each carries as many persons as its row may release at its departure
-    bin, its zone can still receive and every (edge, bin) on its path lets through. Returns the new
-    ``(n_groups, n_path)`` counts of the output buffers (the caller sizes them for
-    ``n_targets * window`` more groups of paths up to the longest possible).
+    Candidates are taken in order of arrival; each carries as many persons as its row has released and not yet
+    scheduled at its departure label, its zone can still receive and every window on its path has room for.
+    Returns the new ``(n_groups, n_path)`` (the caller sizes the buffers for ``n_targets * window`` more groups of
+    paths up to the longest possible).
     """
     if n_targets == 0:
         return n_groups, n_path
     n_bins = resid.shape[0]
-    # trace the paths once
     plen = np.zeros(n_targets, dtype=np.int64)
     total = 0
     for j in range(n_targets):
@@ -232,43 +325,45 @@ def commit_groups(
     for j in range(n_targets):
         start[j + 1] = start[j] + plen[j]
     pe = np.empty(total, dtype=np.int64)
-    pt = np.empty(total, dtype=np.int64)
+    pl = np.empty(total, dtype=np.int64)  # entry label for the unshifted departure
+    pb = np.empty(total, dtype=np.int64)  # window row for the unshifted departure
     dep = np.empty(n_targets, dtype=np.int64)
     for j in range(n_targets):
         v = targets[j]
         k = start[j + 1] - 1
         while pred_edge[v] >= 0:
-            pe[k] = pred_edge[v]
-            pt[k] = pred_entry[v]
+            e = pred_edge[v]
+            u = tail[e]
+            pe[k] = e
+            pl[k] = arr[u]
+            pb[k] = arr[u] + shift[u] + BIN0
             k -= 1
-            v = tail[pred_edge[v]]
-        dep[j] = pt[start[j]] if plen[j] > 0 else arr[targets[j]]
+            v = u
+        dep[j] = arr[v]
     a_min = arr[targets[0]]
     for j in range(n_targets):
         if arr[targets[j]] < a_min:
             a_min = arr[targets[j]]
     for level in range(a_min, a_min + window):
         for j in range(n_targets):
-            shift = level - arr[targets[j]]
-            if shift < 0 or shift >= window:
+            sh = level - arr[targets[j]]
+            if sh < 0 or sh >= window:
                 continue
             v = targets[j]
             r = src_row[v]
             z = node_safe[v]
-            if remaining[r] <= 0 or zone_rem[z] < 1.0:
+            if remaining[r] <= 0 or zone_rem[z] < MIN_ROOM:
                 continue
-            d = dep[j] + shift
-            if d >= n_bins:
-                continue
-            x = min(remaining[r], _slack(release, cumdep, r, d))
+            d = dep[j] + sh
+            x = min(remaining[r], released_one(cdf, cdf_step, step, count[r], curve[r], potential[r], d) - taken[r])
             if zone_rem[z] < x:
                 x = np.int64(zone_rem[z])
             for i in range(start[j], start[j + 1]):
-                b = pt[i] + shift
+                b = pb[i] + sh
                 if b >= n_bins:
                     x = 0
                     break
-                f = np.int64(np.floor((resid[b, pe[i]] + EPS) / weight[pe[i]]))
+                f = np.int64(np.floor((resid[max(b, 0), pe[i]] + EPS) / weight[pe[i]]))
                 if f < x:
                     x = f
                 if x <= 0:
@@ -277,22 +372,17 @@ def commit_groups(
                 continue
             for i in range(start[j], start[j + 1]):
                 e = pe[i]
-                b = pt[i] + shift
-                resid[b, e] -= x * weight[e]
-                if resid[b, e] + EPS < wmin[e]:
-                    nxt[b, e] = b + 1
+                _use(resid, nxt, e, max(pb[i] + sh, 0), x, weight[e], wmin[e])
                 p_edges[n_path] = e
-                p_entry[n_path] = b
+                p_entry[n_path] = pl[i] + sh
                 n_path += 1
-            for t in range(d, n_bins):
-                cumdep[r, t] += x
+            taken[r] += x
             remaining[r] -= x
             zone_rem[z] -= x
-            d0[r] = first_departure(release, cumdep, r, min(chunk, remaining[r]))
             g_row[n_groups] = r
             g_count[n_groups] = x
             g_dep[n_groups] = d
-            g_arr[n_groups] = arr[v] + shift
+            g_arr[n_groups] = arr[v] + sh
             g_zone[n_groups] = z
             g_len[n_groups] = plen[j]
             n_groups += 1
@@ -300,39 +390,26 @@ def commit_groups(
 
 
 @njit(cache=True)
-def static_dijkstra(indptr, adj_node, adj_edge, weight, init):
-    """Shortest distances over CSR adjacency (``adj_node``/``adj_edge`` per slot; ``weight[edge] < 0`` closed).
+def congestion_delay(tau, resid, nxt, wmin, tail, shift, reach, t):
+    """Labels of delay before a window of each edge has room, reached from the tail in label ``reach[tail]``.
 
-    ``init[v]`` is the starting distance of node ``v`` (``INF_T`` when not a source). Integer weights. Returns
-    ``(dist, pred)`` with ``pred[v]`` the edge through which ``v`` was reached (``-1`` for sources).
+    ``reach`` is typically the earliest label at each node of the people still to leave (``INF_T``: use ``t``).
+    Returns ``int64[m]`` (``0`` where closed).
     """
-    n = indptr.shape[0] - 1
-    n1 = np.int64(n + 1)
-    dist = init.copy()
-    pred = np.full(n, -1, dtype=np.int64)
-    done = np.zeros(n, dtype=np.int8)
-    heap = np.empty(adj_node.shape[0] + n + 1, dtype=np.int64)
-    size = 0
-    for v in range(n):
-        if dist[v] < INF_T:
-            size = _heap_push(heap, size, dist[v] * n1 + v)
-    while size > 0:
-        key, size = _heap_pop(heap, size)
-        v = key % n1
-        a = key // n1
-        if done[v] or a != dist[v]:
+    n_bins = resid.shape[0]
+    m = tau.shape[0]
+    out = np.zeros(m, dtype=np.int64)
+    for e in range(m):
+        if tau[e] < 0:
             continue
-        done[v] = 1
-        for s in range(indptr[v], indptr[v + 1]):
-            w = weight[adj_edge[s]]
-            if w < 0:
-                continue
-            h = adj_node[s]
-            if a + w < dist[h]:
-                dist[h] = a + w
-                pred[h] = adj_edge[s]
-                size = _heap_push(heap, size, dist[h] * n1 + h)
-    return dist, pred
+        u = tail[e]
+        a = reach[u] if reach[u] < INF_T else t
+        b = a + shift[u] + BIN0
+        if b >= n_bins:
+            continue
+        f = free_bin(resid, nxt, e, b, wmin[e])
+        out[e] = f - max(b, 0)
+    return out
 
 
 @njit(cache=True)
@@ -400,134 +477,3 @@ def decompose_paths(indptr, arcs, head, flow, source, sink):
             n_p += 1
             start[n_p] = n_a
     return start[: n_p + 1], out[:n_a], amount[:n_p]
-
-
-@njit(cache=True)
-def route_schedule(
-    t_begin, t_end, rows, origin, release, taken, remaining, chunk, route_next, route_zone, tau, weight, wmin,
-    head, resid, nxt, node_safe, zone_rem,
-    g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path, buf_e, buf_t, max_new,
-):
-    """Schedule groups along fixed candidate routes, origins served in order of release (first come, first served).
-
-    For each bin ``t`` in ``[t_begin, t_end)`` and each row with at least ``min(chunk, remaining)`` persons released
-    and not yet sent, every candidate route (``route_next[k, v]``: next edge from ``v`` towards route ``k``'s safe
-    node, ``-1`` at it) is walked from the origin taking the first bin with room on each edge (waiting allowed);
-    the route arriving first wins and carries as many persons as its bottleneck bin, the zone and the row allow.
-
-    Returns ``(n_groups, n_path, status, t)``: status 0 done, 1 output buffers nearly full, 2 capacity tables too
-    short, 3 ``max_new`` groups made (routes may be refreshed); call again from bin ``t``.
-    """
-    n_bins = resid.shape[0]
-    first_group = n_groups
-    n_routes = route_next.shape[0]
-    for t in range(t_begin, t_end):
-        for i in range(rows.shape[0]):
-            r = rows[i]
-            while remaining[r] > 0:
-                col = min(t, release.shape[1] - 1)
-                avail = release[r, col] - taken[r]
-                need = min(chunk, remaining[r])
-                if avail < need:
-                    break
-                if n_groups + 1 >= g_row.shape[0] or n_path + buf_e.shape[0] >= p_edges.shape[0]:
-                    return n_groups, n_path, 1, t
-                if n_groups - first_group >= max_new:
-                    return n_groups, n_path, 3, t
-                best_arr = INF_T
-                best_k = -1
-                best_len = 0
-                o = origin[r]
-                for k in range(n_routes):
-                    z = route_zone[k]
-                    if zone_rem[z] < 1.0:
-                        continue
-                    v = o
-                    cur = np.int64(t)
-                    ln = 0
-                    ok = True
-                    while route_next[k, v] >= 0:
-                        e = route_next[k, v]
-                        if tau[e] < 0 or ln >= buf_e.shape[0]:
-                            ok = False
-                            break
-                        b = _free_bin(resid, nxt, e, cur, weight[e], n_bins)
-                        if b >= n_bins:
-                            return n_groups, n_path, 2, t
-                        cur = b + tau[e]
-                        ln += 1
-                        v = head[e]
-                        if cur >= best_arr:
-                            ok = False
-                            break
-                    if not ok or node_safe[v] != z:
-                        continue
-                    if cur < best_arr:
-                        best_arr = cur
-                        best_k = k
-                        best_len = ln
-                if best_k < 0:
-                    break
-                # replay the winning route to record its bins and its bottleneck
-                k = best_k
-                z = route_zone[k]
-                v = o
-                cur = np.int64(t)
-                x = min(avail, remaining[r])
-                if zone_rem[z] < x:
-                    x = np.int64(zone_rem[z])
-                for j in range(best_len):
-                    e = route_next[k, v]
-                    b = _free_bin(resid, nxt, e, cur, weight[e], n_bins)
-                    buf_e[j] = e
-                    buf_t[j] = b
-                    f = np.int64(np.floor((resid[b, e] + EPS) / weight[e]))
-                    if f < x:
-                        x = f
-                    cur = b + tau[e]
-                    v = head[e]
-                if x <= 0:
-                    break
-                for j in range(best_len):
-                    e = buf_e[j]
-                    b = buf_t[j]
-                    resid[b, e] -= x * weight[e]
-                    if resid[b, e] + EPS < wmin[e]:
-                        nxt[b, e] = b + 1
-                    p_edges[n_path] = e
-                    p_entry[n_path] = b
-                    n_path += 1
-                taken[r] += x
-                remaining[r] -= x
-                zone_rem[z] -= x
-                g_row[n_groups] = r
-                g_count[n_groups] = x
-                g_dep[n_groups] = buf_t[0] if best_len > 0 else t
-                g_arr[n_groups] = cur
-                g_zone[n_groups] = z
-                g_len[n_groups] = best_len
-                n_groups += 1
-    return n_groups, n_path, 0, t_end
-
-
-@njit(cache=True)
-def congestion_weights(tau, resid, nxt, wmin, tail, pi, t):
-    """Transit plus the wait for a free bin of each edge, reached at bin ``t + pi[tail]`` (``-1`` closed).
-
-    ``pi`` is typically the earliest arrival at each node from the people still to leave, minus ``t``.
-    """
-    n_bins = resid.shape[0]
-    m = tau.shape[0]
-    out = np.empty(m, dtype=np.int64)
-    for e in range(m):
-        if tau[e] < 0:
-            out[e] = -1
-            continue
-        p = pi[tail[e]]
-        a = t + p if p < INF_T else t
-        if a >= n_bins:
-            out[e] = tau[e]
-            continue
-        b = _free_bin(resid, nxt, e, a, wmin[e], n_bins)
-        out[e] = tau[e] + (b - a)
-    return out

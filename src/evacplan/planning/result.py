@@ -36,7 +36,8 @@ class Plan:
     evacuation_time_s
         Time the last planned person reaches safety.
     lower_bound_s
-        A proven lower bound on the optimal evacuation time of the planned persons at the plan's time step.
+        A proven lower bound on the optimal evacuation time of the planned persons in the planning model at the
+        scenario's own time step (:attr:`bound_model` says which), whatever step the plan was made at.
     unplanned
         Persons of each demand row the plan could not send to safety (no path, or no safe capacity left),
         ``int64[k]``.
@@ -48,7 +49,11 @@ class Plan:
         Time each group enters each edge of its path, seconds, aligned with ``path_edges`` (people may wait at
         nodes between edges).
     time_step_s
-        The time step the plan was made at (0 when unknown).
+        The time step the plan was made at (0 when unknown): each group departs during the window of this length
+        that starts at its ``departure_s``.
+    bound_model
+        The model the lower bound holds in, in words (e.g. ``"planning model at 60 s steps: street capacities,
+        no waiting on streets, safe-zone capacities"``).
     """
 
     method: str
@@ -66,6 +71,7 @@ class Plan:
     bottlenecks: tuple[str, ...] = field(default_factory=tuple)
     path_entry_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     time_step_s: float = 0.0
+    bound_model: str = ""
 
     @property
     def n_groups(self) -> int:

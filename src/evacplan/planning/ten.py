@@ -1,13 +1,20 @@
-"""Time-expanded networks (TEN), exact and condensed, solved as max flows with OR-Tools.
+"""Time-expanded networks (TEN) of the planning model, solved as max flows with OR-Tools.
 
-Copies of node ``v`` are indexed by a *slack label*: copy ``l`` stands for the fine bins
-``pi(v) + q*l .. pi(v) + q*l + q - 1``, where ``pi(v)`` is the earliest bin anyone can be at ``v`` (a shortest path
-from the released origins) and ``q`` the condensation factor. Edge ``e = (u, v)`` with transit ``tau`` becomes arcs
-from label ``l`` at ``u`` to label ``l + (tau + pi(u) - pi(v)) // q`` at ``v`` with capacity ``q`` bins' worth;
-holdover arcs let people wait. With ``q = 1`` this *is* the time-expanded network of the discretised problem (only
-node copies that can lie on a path finishing by ``T`` are built); with ``q > 1`` every discretised flow maps onto a
-flow of the condensed network (labels only round down), so an infeasible condensed network at horizon ``T`` proves
-that no plan finishes by ``T`` — the certified lower bound of Fleischer–Skutella style condensation.
+A copy of node ``v`` per label (or, condensed by ``q``, per ``q`` consecutive labels); edge ``e`` becomes arcs from
+each copy at its tail to the copy its transit leads to at its head, with ``q`` windows' worth of capacity; the
+persons released by each label enter at their origin; copies of safe nodes drain into one collector per safe zone,
+whose arc to the super sink carries the zone's capacity. Copies that nobody can reach before a label (``pi``) or
+from which safety cannot be reached by the horizon are left out.
+
+Two networks are built from it (:class:`TenSpec`):
+
+* the **exact** network of one travel class: transit ``tau`` of the planning model, people wait only at home (a
+  chain of home copies per origin) -- its max flow at horizon ``T`` decides whether the model has a plan finishing
+  by ``T``, and its path decomposition *is* such a plan;
+* the **relaxation**, in the base frame: per edge the fewest base windows any class takes, the largest capacity of
+  any class, waiting allowed everywhere, labels condensed by ``q`` (rounded down). Every plan of the model maps onto
+  a flow of it, so when its max flow at ``T`` cannot carry everyone, no plan finishes by ``T``: a certified lower
+  bound, valid for the model at its own step whatever ``q``.
 """
 
 from __future__ import annotations
@@ -18,97 +25,42 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow
 
-from evacplan.planning import kernels
-from evacplan.planning._discrete import Discretisation
+from evacplan.planning.model import INF_T, PlanningModel
+from evacplan.problem import kernels as graph
+from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
 
-__all__ = ["Relaxation", "TimeExpanded", "build_ten", "relaxation", "solve_ten"]
+__all__ = ["TenSpec", "TimeExpanded", "build_ten", "exact_spec", "relaxed_spec", "solve_ten", "static_target"]
 
-INF_T = int(kernels.INF_T)
-ARC_HOLD, ARC_EDGE, ARC_RELEASE, ARC_SAFE, ARC_ZONE = 0, 1, 2, 3, 4
+ARC_HOLD, ARC_EDGE, ARC_RELEASE, ARC_SAFE, ARC_ZONE, ARC_LEAVE = 0, 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True, eq=False)
-class Relaxation:
-    """One-commodity data the TEN is built from.
-
-    With several travel classes the fastest transit and largest per-bin capacity of any class are used, which
-    keeps the network a relaxation (its bounds stay valid; it is exact for a single class).
+class TenSpec:
+    """What a TEN is built from.
 
     Attributes
     ----------
     tau, cap
-        Transit bins (``-1`` closed) and persons per bin of each edge, ``int64[m]``.
-    rows
-        Demand rows taken as sources, ``int64[r]``.
-    pi, b
-        Earliest bin anyone can be at each node, and fewest bins from each node to a safe zone with room
-        (``INF_T`` when none), ``int64[n]``.
+        Transit labels (``-1`` closed) and persons per window of each edge, ``int64[m]``.
+    src_row, src_label, src_amount
+        Release increments: persons of demand row ``src_row[i]`` released in label ``src_label[i]``.
+    pi
+        Earliest label anyone can be at each node (``INF_T`` when nobody can), ``int64[n]``.
+    to_safe
+        Fewest labels from each node to a safe node with room (``INF_T`` when none), ``int64[n]``.
+    wait_on_way
+        Whether people may wait at every node (relaxation) or only at home (exact model).
     """
 
     tau: NDArray[np.int64]
     cap: NDArray[np.int64]
-    rows: NDArray[np.int64]
+    src_row: NDArray[np.int64]
+    src_label: NDArray[np.int64]
+    src_amount: NDArray[np.int64]
     pi: NDArray[np.int64]
-    b: NDArray[np.int64]
-
-    def analytic_bound(self, problem: Problem, disc: Discretisation, target: int | None = None) -> int:
-        """Bins before which ``target`` persons (default: all of :attr:`rows`) cannot all be safe.
-
-        A person released at bin ``t`` cannot be safe before ``t`` plus the shortest route of their own travel
-        class from their origin to a safe zone with room; any ``target`` persons include one whose such time is at
-        least the ``target``-th smallest over everyone.
-        """
-        d = problem.demand
-        rows = self.rows
-        if rows.size == 0 or (target is not None and target <= 0):
-            return 0
-        want = int(d.count[rows].sum()) if target is None else int(target)
-        dist = np.full(rows.size, INF_T, dtype=np.int64)
-        for c in np.unique(disc.row_class[rows]):
-            sel = disc.row_class[rows] == c
-            b = _to_safe(problem, disc.tau[c])
-            dist[sel] = b[d.origin[rows[sel]]]
-        ok = dist < INF_T
-        rel = disc.release[rows[ok]]
-        inc = np.diff(rel, axis=1, prepend=0)
-        r_idx, t_idx = np.nonzero(inc)
-        earliest = t_idx + dist[ok][r_idx]
-        persons = inc[r_idx, t_idx]
-        order = np.argsort(earliest, kind="stable")
-        cum = np.cumsum(persons[order])
-        k = int(np.searchsorted(cum, min(want, int(cum[-1])) if cum.size else 0))
-        return int(earliest[order][min(k, order.size - 1)]) if order.size else 0
-
-
-def _to_safe(problem: Problem, tau: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Fewest bins from each node to a safe node whose zone has room, over edges with ``tau >= 0``."""
-    net, zones = problem.network, problem.zones
-    rev_indptr, rev_edges = net.reverse()
-    init = np.full(net.n_nodes, INF_T, dtype=np.int64)
-    room = zones.safe_capacity[np.maximum(zones.node_safe, 0)] >= 1
-    init[(zones.node_safe >= 0) & room] = 0
-    b, _ = kernels.static_dijkstra(rev_indptr, net.tail[rev_edges].astype(np.int64), rev_edges, tau, init)
-    return b
-
-
-def relaxation(problem: Problem, disc: Discretisation, rows: NDArray[np.int64]) -> Relaxation:
-    """The one-commodity relaxation over the demand ``rows`` (usable rows with persons)."""
-    net = problem.network
-    n = net.n_nodes
-    open_ = disc.tau >= 0
-    big = np.iinfo(np.int64).max
-    tau = np.where(open_, disc.tau, big).min(axis=0) if disc.n_classes else np.full(net.n_edges, big)
-    tau = np.where(tau == big, -1, tau).astype(np.int64)
-    cap = disc.cap_bin.max(axis=0) if disc.n_classes else np.zeros(net.n_edges, dtype=np.int64)
-    init = np.full(n, INF_T, dtype=np.int64)
-    first = disc.first_release()
-    origin = problem.demand.origin.astype(np.int64)
-    for r in rows:
-        init[origin[r]] = min(init[origin[r]], first[r])
-    pi, _ = kernels.static_dijkstra(net.indptr, net.head.astype(np.int64), np.arange(net.n_edges), tau, init)
-    b = _to_safe(problem, tau)
-    return Relaxation(tau=tau, cap=cap, rows=np.asarray(rows, dtype=np.int64), pi=pi, b=b)
+    to_safe: NDArray[np.int64]
+    wait_on_way: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,11 +72,11 @@ class TimeExpanded:
     tail, head, capacity
         Arcs, ``int64[a]``.
     kind
-        ``ARC_HOLD``, ``ARC_EDGE``, ``ARC_RELEASE``, ``ARC_SAFE`` or ``ARC_ZONE``, ``int8[a]``.
+        ``ARC_HOLD``, ``ARC_EDGE``, ``ARC_RELEASE``, ``ARC_SAFE``, ``ARC_ZONE`` or ``ARC_LEAVE``, ``int8[a]``.
     ref
-        Edge index (edge arcs), demand row (release arcs), safe zone (safe and zone arcs), node (holdover arcs).
-    fine_t
-        Fine bin at the arc's tail (exact for ``q = 1``).
+        Edge index (edge arcs), demand row (release arcs), safe zone (safe and zone arcs), node (others).
+    label
+        Label at the arc's tail (exact for ``q = 1``).
     source, sink, n_nodes
         The super source and sink, and the node count.
     """
@@ -134,96 +86,170 @@ class TimeExpanded:
     capacity: NDArray[np.int64]
     kind: NDArray[np.int8]
     ref: NDArray[np.int64]
-    fine_t: NDArray[np.int64]
+    label: NDArray[np.int64]
     source: int
     sink: int
     n_nodes: int
 
 
-def ten_size(rel: Relaxation, horizon: int, q: int) -> int:
-    """Number of node copies a TEN at ``horizon`` with condensation ``q`` would hold."""
-    slack = horizon - rel.pi - rel.b
-    ok = (rel.pi < INF_T) & (rel.b < INF_T) & (slack >= 0)
+def _earliest(problem: Problem, tau: NDArray[np.int64], node: NDArray[np.int64], label: NDArray[np.int64],
+              reverse: bool = False) -> NDArray[np.int64]:
+    """Fewest labels from the given (node, label) starts to every node over edges with ``tau >= 0`` (or towards,
+    with ``reverse``)."""
+    net = problem.network
+    n = net.n_nodes
+    init = np.full(n, np.inf)
+    if node.size:
+        np.minimum.at(init, node, label.astype(np.float64))
+    w = np.where(tau >= 0, tau.astype(np.float64), np.inf)
+    if reverse:
+        rev_indptr, rev_edges = net.reverse()
+        dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), net.tail[rev_edges].astype(np.int64),
+                                 rev_edges.astype(np.int64), w, init)
+    else:
+        dist, _ = graph.dijkstra(net.indptr.astype(np.int64), net.head.astype(np.int64),
+                                 np.arange(net.n_edges, dtype=np.int64), w, init)
+    return np.where(np.isfinite(dist), dist, float(INF_T)).astype(np.int64)
+
+
+def _safe_start(problem: Problem, model: PlanningModel) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    zones = problem.zones
+    room = has_room(model.phys.safe_capacity[np.maximum(zones.node_safe, 0)])
+    safe = np.flatnonzero((zones.node_safe >= 0) & room)
+    return safe, np.zeros(safe.size, dtype=np.int64)
+
+
+def exact_spec(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> TenSpec:
+    """The exact TEN of the planning model for ``rows``, all of one travel class."""
+    cls = np.unique(model.row_class[rows])
+    if cls.size > 1:
+        raise ValueError("the exact TEN holds one travel class")
+    c = int(cls[0]) if cls.size else 0
+    tau = model.tau[c] if model.n_classes else np.full(problem.network.n_edges, -1, dtype=np.int64)
+    cap = model.cap_bin[c] if model.n_classes else np.zeros(problem.network.n_edges, dtype=np.int64)
+    src = model.release_increments(rows)
+    pi = _earliest(problem, tau, problem.demand.origin[rows].astype(np.int64), model.row_first[rows])
+    safe, zero = _safe_start(problem, model)
+    to_safe = _earliest(problem, tau, safe, zero, reverse=True)
+    return TenSpec(tau=tau, cap=cap, src_row=src[0], src_label=src[1], src_amount=src[2], pi=pi, to_safe=to_safe,
+                   wait_on_way=False)
+
+
+def relaxed_spec(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> TenSpec:
+    """The relaxation TEN (base frame, every class) for ``rows``."""
+    tau = model.base_tau()
+    cap = model.cap_bin.max(axis=0) if model.n_classes else np.zeros(problem.network.n_edges, dtype=np.int64)
+    origin = problem.demand.origin.astype(np.int64)
+    row_shift = model.shift[model.row_class, origin] if model.n_classes else np.zeros(0, dtype=np.int64)
+    src = model.release_increments(rows, row_shift)
+    pi = _earliest(problem, tau, origin[rows], model.row_first[rows] + row_shift[rows])
+    safe, zero = _safe_start(problem, model)
+    to_safe = _earliest(problem, tau, safe, zero, reverse=True)
+    return TenSpec(tau=tau, cap=cap, src_row=src[0], src_label=src[1], src_amount=src[2], pi=pi, to_safe=to_safe,
+                   wait_on_way=True)
+
+
+def ten_size(spec: TenSpec, horizon: int, q: int = 1) -> int:
+    """Number of node copies a TEN of ``spec`` at ``horizon`` with condensation ``q`` holds."""
+    slack = horizon - spec.pi - spec.to_safe
+    ok = (spec.pi < INF_T) & (spec.to_safe < INF_T) & (slack >= 0)
     return int(np.sum(slack[ok] // q + 1))
 
 
-def build_ten(problem: Problem, disc: Discretisation, rel: Relaxation, horizon: int, q: int = 1) -> TimeExpanded:
-    """Build the (condensed when ``q > 1``) TEN for arrivals by fine bin ``horizon``."""
+def build_ten(problem: Problem, model: PlanningModel, spec: TenSpec, horizon: int, q: int = 1) -> TimeExpanded:
+    """Build the TEN of ``spec`` for arrivals by label ``horizon``, condensed by ``q`` (``q > 1`` needs
+    ``spec.wait_on_way``)."""
+    if q > 1 and not spec.wait_on_way:
+        raise ValueError("a condensed TEN is a relaxation: it needs waiting on the way")
     net, zones, d = problem.network, problem.zones, problem.demand
     n = net.n_nodes
-    pi, b = rel.pi, rel.b
+    pi, b = spec.pi, spec.to_safe
     ok = (pi < INF_T) & (b < INF_T) & (horizon - pi - b >= 0)
     last = np.where(ok, (horizon - np.where(ok, pi + b, 0)) // q, -1)
     count = last + 1
     base = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(count, out=base[1:])
     n_copies = int(base[-1])
-    n_zones = zones.safe_capacity.shape[0]
-    source, sink = n_copies, n_copies + 1
-    collector0 = n_copies + 2
     parts: list[tuple[NDArray[np.int64], ...]] = []
 
-    # holdover arcs
-    nodes = np.flatnonzero(count > 1)
-    reps = count[nodes] - 1
-    v = np.repeat(nodes, reps)
-    lab = _ranges(reps)
-    t = base[v] + lab
-    parts.append((t, t + 1, np.full(t.size, INF_T), np.full(t.size, ARC_HOLD), v, pi[v] + q * lab))
+    # releases: into the origin's copies, or into a chain of home copies when nobody may wait on the way
+    o_all = d.origin.astype(np.int64)
+    so = o_all[spec.src_row]
+    keep = ok[so] & (spec.src_label - pi[so] >= 0)
+    lab = np.where(keep, (spec.src_label - np.where(keep, pi[so], 0)) // q, 0)
+    keep &= lab <= last[so]
+    sr, so, lab, amount = spec.src_row[keep], so[keep], lab[keep], spec.src_amount[keep]
+    next_id = n_copies
+    if spec.wait_on_way:
+        entry = base[so] + lab
+    else:
+        homes = np.unique(so)
+        home_base = np.zeros(n, dtype=np.int64)
+        home_base[homes] = next_id + np.concatenate([[0], np.cumsum(count[homes])[:-1]]) if homes.size else 0
+        next_id += int(count[homes].sum())
+        entry = home_base[so] + lab
+        reps = count[homes]
+        hv = np.repeat(homes, reps)
+        hl = _ranges(reps)
+        leave_t = home_base[hv] + hl
+        parts.append((leave_t, base[hv] + hl, np.full(hv.size, INF_T), np.full(hv.size, ARC_LEAVE), hv,
+                      pi[hv] + q * hl))
+        more = hl < np.repeat(reps, reps) - 1
+        parts.append((leave_t[more], leave_t[more] + 1, np.full(int(more.sum()), INF_T),
+                      np.full(int(more.sum()), ARC_HOLD), hv[more], pi[hv[more]] + q * hl[more]))
+    source, sink = next_id, next_id + 1
+    collector0 = next_id + 2
+    parts.append((np.full(sr.size, source), entry, amount, np.full(sr.size, ARC_RELEASE), sr, pi[so] + q * lab))
 
-    # edge arcs
-    e = np.flatnonzero((rel.tau >= 0) & (rel.cap > 0))
+    # waiting on the way
+    if spec.wait_on_way:
+        nodes = np.flatnonzero(count > 1)
+        reps = count[nodes] - 1
+        v = np.repeat(nodes, reps)
+        hl = _ranges(reps)
+        t = base[v] + hl
+        parts.append((t, t + 1, np.full(t.size, INF_T), np.full(t.size, ARC_HOLD), v, pi[v] + q * hl))
+
+    # edges
+    e = np.flatnonzero((spec.tau >= 0) & (spec.cap > 0))
     u, w = net.tail[e].astype(np.int64), net.head[e].astype(np.int64)
     keep = ok[u] & ok[w]
     e, u, w = e[keep], u[keep], w[keep]
-    delta = (rel.tau[e] + pi[u] - pi[w]) // q
+    delta = (spec.tau[e] + pi[u] - pi[w]) // q
     hi = np.minimum(last[u], last[w] - delta)
     sel = hi >= 0
     e, u, w, delta, hi = e[sel], u[sel], w[sel], delta[sel], hi[sel]
     reps = hi + 1
     ee = np.repeat(e, reps)
-    lab = _ranges(reps)
+    hl = _ranges(reps)
     uu, ww, dd = np.repeat(u, reps), np.repeat(w, reps), np.repeat(delta, reps)
-    parts.append((base[uu] + lab, base[ww] + lab + dd, q * rel.cap[ee], np.full(ee.size, ARC_EDGE), ee,
-                  pi[uu] + q * lab))
-
-    # release arcs: label l of origin o gets the persons released in fine bins pi(o)+q*l .. pi(o)+q*l+q-1
-    rows = rel.rows[ok[d.origin[rel.rows]]]
-    o = d.origin[rows].astype(np.int64)
-    reps = count[o]
-    rr = np.repeat(rows, reps)
-    oo = np.repeat(o, reps)
-    lab = _ranges(reps)
-    rel_table = disc.release
-    n_cols = rel_table.shape[1]
-    hi_t = pi[oo] + q * lab + q - 1
-    lo_t = pi[oo] + q * lab - 1
-    upto = rel_table[rr, np.minimum(hi_t, n_cols - 1)]
-    before = np.where(lo_t < 0, 0, rel_table[rr, np.clip(lo_t, 0, n_cols - 1)])
-    amount = upto - before
-    pos = amount > 0
-    rr, oo, lab, amount = rr[pos], oo[pos], lab[pos], amount[pos]
-    parts.append((np.full(rr.size, source), base[oo] + lab, amount, np.full(rr.size, ARC_RELEASE), rr,
-                  pi[oo] + q * lab))
+    parts.append((base[uu] + hl, base[ww] + hl + dd, q * spec.cap[ee], np.full(ee.size, ARC_EDGE), ee,
+                  pi[uu] + q * hl))
 
     # safe nodes -> zone collectors -> sink
+    n_zones = zones.safe_capacity.shape[0]
+    zcap_all = model.phys.safe_capacity
     safe_nodes = np.flatnonzero(ok & (zones.node_safe >= 0))
     zs = zones.node_safe[safe_nodes].astype(np.int64)
-    room = zones.safe_capacity[zs] >= 1
+    room = has_room(zcap_all[zs])
     safe_nodes, zs = safe_nodes[room], zs[room]
-    parts.append((base[safe_nodes] + last[safe_nodes], collector0 + zs, np.full(zs.size, INF_T),
-                  np.full(zs.size, ARC_SAFE), zs, pi[safe_nodes] + q * last[safe_nodes]))
-    zcap = np.floor(np.minimum(zones.safe_capacity, float(INF_T))).astype(np.int64)
+    reps = count[safe_nodes]
+    sv = np.repeat(safe_nodes, reps)
+    sz = np.repeat(zs, reps)
+    hl = _ranges(reps)
+    parts.append((base[sv] + hl, collector0 + sz, np.full(sv.size, INF_T), np.full(sv.size, ARC_SAFE), sz,
+                  pi[sv] + q * hl))
+    zcap = np.floor(np.minimum(zcap_all, float(INF_T))).astype(np.int64)
     zi = np.arange(n_zones, dtype=np.int64)
     parts.append((collector0 + zi, np.full(n_zones, sink), zcap, np.full(n_zones, ARC_ZONE), zi,
                   np.full(n_zones, horizon)))
 
-    cols = [np.concatenate([p[i] for p in parts]) for i in range(6)]
+    cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, np.int64) for i in range(6)]
     big = int(amount.sum()) + 1  # "unlimited", small enough that OR-Tools sees no overflow risk
     return TimeExpanded(
         tail=cols[0].astype(np.int64), head=cols[1].astype(np.int64),
         capacity=np.minimum(cols[2], big).astype(np.int64), kind=cols[3].astype(np.int8),
-        ref=cols[4].astype(np.int64), fine_t=cols[5].astype(np.int64),
+        ref=cols[4].astype(np.int64), label=cols[5].astype(np.int64),
         source=source, sink=sink, n_nodes=collector0 + n_zones,
     )
 
@@ -252,20 +278,19 @@ def solve_ten(ten: TimeExpanded, *, want_flows: bool = False) -> tuple[int, NDAr
     return value, flows
 
 
-def static_target(problem: Problem, rel: Relaxation) -> int:
-    """Persons that can reach safety at all given unlimited time: a static max flow (edges unlimited, safe zones at
-    their capacity) from the relaxation's rows."""
+def static_target(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> int:
+    """Persons of ``rows`` that can reach safety at all given unlimited time: a static max flow (edges unlimited for
+    the classes that may use them, safe zones at their capacity)."""
     net, zones, d = problem.network, problem.zones, problem.demand
     n, n_z = net.n_nodes, zones.safe_capacity.shape[0]
-    rows = rel.rows
     total = int(d.count[rows].sum())
     if total == 0:
         return 0
     big = total + 1
     source, sink, coll = n, n + 1, n + 2
-    e = np.flatnonzero(rel.tau >= 0)
+    e = np.flatnonzero((model.tau >= 0).any(axis=0))
     safe = np.flatnonzero(zones.node_safe >= 0)
-    zcap = np.floor(np.minimum(zones.safe_capacity, float(big))).astype(np.int64)
+    zcap = np.floor(np.minimum(model.phys.safe_capacity, float(big))).astype(np.int64)
     tail = np.concatenate([net.tail[e], np.full(rows.size, source), safe, coll + np.arange(n_z)])
     head = np.concatenate([net.head[e], d.origin[rows], coll + zones.node_safe[safe], np.full(n_z, sink)])
     cap = np.concatenate([np.full(e.size, big), d.count[rows], np.full(safe.size, big), zcap])

@@ -1,15 +1,16 @@
 """Safe-zone capacity: an assignment lower bound and the reservations that steer routing by it.
 
-Every person released at bin ``t`` of a row of class ``c`` at origin ``o`` cannot reach safe zone ``z`` before
-``e_z = t + dist_c(o, z)`` (shortest route of their own class, congestion ignored). A plan finishing by ``T``
-therefore assigns the persons it saves to zones with ``e_z <= T`` without exceeding any zone's capacity: a
-bipartite transportation problem whose max flow, by the max-flow min-cut theorem, is
+A person of class ``c`` released in label ``l`` at origin ``o`` cannot be safe in zone ``z`` before label
+``e_z = l + D_c(o, z)``, where ``D_c(o, z) = ceil((dist_c(o, z) - b_c(o)) / s)`` is how much longer than the
+quickest way to safety the quickest way into ``z`` is (congestion ignored). A plan finishing by ``T`` therefore
+assigns the persons it saves to zones with ``e_z <= T`` without exceeding any zone's capacity: a bipartite
+transportation problem whose max flow, by the max-flow min-cut theorem, is
 
     ``min over zone sets S of  cap(S) + persons(feasible zones not within S)``
 
 (the persons whose feasible zones all lie in ``S`` can only use ``S``'s capacity). The smallest ``T`` at which
 that reaches the target is a certified lower bound that sees full safe zones, which the plain analytic bound
-(nearest zone with room) does not.
+(the release label itself) does not.
 
 The same model tells the router which persons *need* a given zone to finish by ``T``: those whose only feasible
 zone it is. First-come-first-served routing fills the nearest zones with the people released first; reserving
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from evacplan.planning import kernels
-from evacplan.planning._discrete import Discretisation
+from evacplan.planning.model import INF_T, PlanningModel
+from evacplan.problem import kernels as graph
 from evacplan.problem.problem import Problem
 
 __all__ = ["ZoneModel", "needy_rows", "reserve_schedule", "zone_bound", "zone_model"]
@@ -35,18 +36,18 @@ MAX_ZONES = 10
 
 @dataclass(frozen=True, eq=False)
 class ZoneModel:
-    """Released persons with their earliest arrival at each safe zone.
+    """Released persons with their earliest arrival label at each safe zone.
 
     Attributes
     ----------
     row
         Demand row of each release increment, ``int64[i]``.
     t
-        Release bin of each release increment, ``int64[i]``.
+        Release label of each increment, ``int64[i]``.
     persons
         Persons of each increment, ``int64[i]``.
     earliest
-        Earliest arrival bin of each increment at each zone, ``int64[i, z]`` (``INF_T`` when unreachable).
+        Earliest arrival label of each increment at each zone, ``int64[i, z]`` (``INF_T`` when unreachable).
     capacity
         Persons each zone takes, ``float64[z]``.
     """
@@ -77,34 +78,31 @@ class ZoneModel:
         return int(np.floor(np.min(sub_cap + outside_persons) + 1e-6))
 
 
-def zone_model(problem: Problem, disc: Discretisation, rows: NDArray[np.int64]) -> ZoneModel | None:
+def zone_model(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> ZoneModel | None:
     """The model over the demand ``rows``, or ``None`` when no safe zone can fill up (or too many zones)."""
     zones, d, net = problem.zones, problem.demand, problem.network
-    cap = zones.safe_capacity.astype(np.float64)
+    cap = model.phys.safe_capacity.astype(np.float64)
     nz = cap.size
     total = float(d.count[rows].sum()) if rows.size else 0.0
     if rows.size == 0 or nz > MAX_ZONES or not np.any(cap < total):
         return None
     rev_indptr, rev_edges = net.reverse()
     adj = net.tail[rev_edges].astype(np.int64)
-    inf = int(kernels.INF_T)
-    dist = np.full((disc.n_classes, nz, net.n_nodes), inf, dtype=np.int64)
-    for c in np.unique(disc.row_class[rows]):
+    extra = np.full((model.n_classes, nz, net.n_nodes), INF_T, dtype=np.int64)
+    for c in np.unique(model.row_class[rows]):
+        ft = np.where(model.tau[c] >= 0, model.phys.free_time_s[c], np.inf)
         for z in range(nz):
             if cap[z] < 1:
                 continue
-            init = np.full(net.n_nodes, inf, dtype=np.int64)
-            init[zones.node_safe == z] = 0
-            dist[c, z], _ = kernels.static_dijkstra(rev_indptr, adj, rev_edges, disc.tau[c], init)
-    inc = np.diff(disc.release[rows], axis=1, prepend=0)
-    r_idx, t_idx = np.nonzero(inc)
-    rr = rows[r_idx]
-    earliest = dist[disc.row_class[rr], :, d.origin[rr]]  # [i, z]
-    earliest = np.where(earliest < inf, earliest + t_idx[:, None], inf)
-    return ZoneModel(
-        row=rr.astype(np.int64), t=t_idx.astype(np.int64), persons=inc[r_idx, t_idx].astype(np.int64),
-        earliest=earliest, capacity=cap,
-    )
+            init = np.where(zones.node_safe == z, 0.0, np.inf)
+            dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), adj, rev_edges.astype(np.int64), ft, init)
+            fin = np.isfinite(dist) & np.isfinite(model.potential_s[c])
+            gap = (np.where(fin, dist, 0.0) - np.where(fin, model.potential_s[c], 0.0)) / model.step_s
+            extra[c, z] = np.where(fin, np.maximum(np.ceil(gap - 1e-9), 0), INF_T)
+    rr, lab, persons = model.release_increments(rows)
+    earliest = extra[model.row_class[rr], :, d.origin[rr]]  # [i, z]
+    earliest = np.where(earliest < INF_T, earliest + lab[:, None], INF_T)
+    return ZoneModel(row=rr, t=lab, persons=persons, earliest=earliest, capacity=cap)
 
 
 def zone_bound(model: ZoneModel, target: int, lo: int, hi: int) -> int:
@@ -120,25 +118,25 @@ def zone_bound(model: ZoneModel, target: int, lo: int, hi: int) -> int:
     return hi
 
 
-def reserve_schedule(model: ZoneModel, horizon: int, n_bins: int) -> NDArray[np.float64]:
-    """Room to hold back in each zone before bin ``t``: persons released at ``t`` or later whose only zone
-    reachable by ``horizon`` it is, ``float64[z, n_bins + 1]``."""
+def reserve_schedule(model: ZoneModel, horizon: int, n_labels: int) -> NDArray[np.float64]:
+    """Room to hold back in each zone before label ``t``: persons released in ``t`` or later whose only zone
+    reachable by ``horizon`` it is, ``float64[z, n_labels + 1]``."""
     nz = model.capacity.size
     masks = model.masks(horizon)
-    out = np.zeros((nz, n_bins + 1), dtype=np.float64)
-    t = np.minimum(model.t, n_bins)
+    out = np.zeros((nz, n_labels + 1), dtype=np.float64)
+    t = np.clip(model.t, 0, n_labels)
     for z in range(nz):
         sel = masks == (1 << z)
-        per_t = np.bincount(t[sel], weights=model.persons[sel], minlength=n_bins + 1)
+        per_t = np.bincount(t[sel], weights=model.persons[sel], minlength=n_labels + 1)
         out[z] = np.cumsum(per_t[::-1])[::-1]
     return np.minimum(out, model.capacity[:, None])
 
 
 def needy_rows(model: ZoneModel, horizon: int, n_rows: int) -> NDArray[np.int64]:
-    """First release bin of each row from which it has persons whose only zone reachable by ``horizon`` is one
+    """First release label of each row from which it has persons whose only zone reachable by ``horizon`` is one
     zone, ``int64[k]`` (``INF_T`` for none); from then on the row is served before the others."""
     masks = model.masks(horizon)
     single = (masks > 0) & ((masks & (masks - 1)) == 0)
-    out = np.full(n_rows, int(kernels.INF_T), dtype=np.int64)
+    out = np.full(n_rows, int(INF_T), dtype=np.int64)
     np.minimum.at(out, model.row[single], model.t[single])
     return out

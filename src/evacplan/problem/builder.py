@@ -22,6 +22,7 @@ from evacplan.population.demand import Demand
 from evacplan.population.sources import read_population
 from evacplan.problem.cache import cache_key, load_cached, store_cached
 from evacplan.problem.mobilization import departure_curve
+from evacplan.problem.physics import whole_persons
 from evacplan.problem.problem import Problem
 from evacplan.problem.reach import reachable_nodes, reachable_rows
 from evacplan.scenario._checks import Collector
@@ -128,6 +129,7 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
         off_network=off,
         standards=scenario.standards,
         closed_edges=int(drop.sum()) if drop is not None else 0,
+        jam_density_p_per_m2=scenario.network.defaults.jam_density_p_per_m2,
     )
     problem.validate()
     return problem
@@ -206,6 +208,7 @@ def _zone_map(
     per_person = scenario.standards.capacity_m2_per_person
     capacity = _column(safe, "capacity", np.where(np.isfinite(area), area / per_person, np.inf))
     capacity = np.where(np.isnan(capacity), np.where(np.isfinite(area), area / per_person, np.inf), capacity)
+    capacity = whole_persons(capacity)
     services = {col: _column(safe, col, np.full(len(s_names), np.nan)) for col in SAFE_SERVICE_COLUMNS}
     return ZoneMap(d_names, deadlines, node_danger, s_names, capacity, node_safe, area, services)
 

@@ -106,6 +106,7 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
         "groups": [dataclasses.asdict(g) for g in d.groups], "danger_names": list(z.danger_names),
         "safe_names": list(z.safe_names), "time_step_s": p.time_step_s, "horizon_s": p.horizon_s, "seed": p.seed,
         "off_network": p.off_network, "standards": dataclasses.asdict(p.standards), "closed_edges": p.closed_edges,
+        "jam_density_p_per_m2": p.jam_density_p_per_m2,
     }
     return arrays, meta
 
@@ -123,7 +124,7 @@ def _from_arrays(a: dict[str, np.ndarray], meta: dict) -> Problem:  # type: igno
         name=meta["name"], network=net, zones=zones, demand=demand, modes=modes, departure_cdf=a["departure_cdf"],
         time_step_s=meta["time_step_s"], horizon_s=meta["horizon_s"], seed=meta["seed"], reachable=a["reachable"],
         off_network=meta["off_network"], standards=StandardsSpec(**meta["standards"]),
-        closed_edges=meta["closed_edges"],
+        closed_edges=meta["closed_edges"], jam_density_p_per_m2=meta["jam_density_p_per_m2"],
     )
     problem.validate()
     return problem

@@ -48,6 +48,8 @@ class Problem:
         Humanitarian minimums of the scenario.
     closed_edges
         Number of edges removed because they enter or cross a closed area or crossing.
+    jam_density_p_per_m2
+        Persons per m2 of street at a standstill: the unit of :attr:`Network.storage` (one person-equivalent).
     """
 
     name: str
@@ -63,6 +65,7 @@ class Problem:
     off_network: int = 0
     standards: StandardsSpec = field(default_factory=StandardsSpec)
     closed_edges: int = 0
+    jam_density_p_per_m2: float = 5.4
 
     @property
     def n_steps(self) -> int:

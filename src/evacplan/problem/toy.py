@@ -9,6 +9,7 @@ import numpy as np
 from evacplan.network.graph import Network, csr_from_edges
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
+from evacplan.problem.physics import whole_persons
 from evacplan.problem.problem import Problem
 from evacplan.problem.reach import reachable_rows
 from evacplan.scenario.schema import GroupSpec, ModeSpec
@@ -114,7 +115,8 @@ def toy_problem(
     for n, z in safe.items():
         node_safe[n] = z
     n_safe = int(node_safe.max()) + 1
-    capacity = np.array(safe_capacity if safe_capacity is not None else [np.inf] * n_safe, dtype=np.float64)
+    capacity = whole_persons(np.array(safe_capacity if safe_capacity is not None else [np.inf] * n_safe,
+                                      dtype=np.float64))
     zones = ZoneMap(
         danger_names=tuple(f"danger{i}" for i in range(len(deadlines))),
         danger_deadline_s=deadlines,

@@ -195,14 +195,16 @@ def _modes(c: Collector, raw: dict[str, Any]) -> tuple[ModeSpec, ...]:
             continue
         w = f"modes.{name}"
         m = c.table(t, name, "modes")
-        c.unknown_keys(m, ("speed", "share", "persons_per_unit", "units_per_lane_per_h"), w)
+        c.unknown_keys(m, ("speed", "share", "persons_per_unit", "units_per_lane_per_h", "space_m2"), w)
         d = MODE_DEFAULTS[name]
         speed = c.number(m, "speed", w, d.speed_mps, minimum=0, strict_min=True, maximum=40)
         share = c.number(m, "share", w, minimum=0, maximum=1)
         ppu = c.number(m, "persons_per_unit", w, d.persons_per_unit, minimum=1, maximum=100)
         cap = c.number(m, "units_per_lane_per_h", w, d.units_per_lane_per_h, minimum=0, maximum=10000)
+        space = c.number(m, "space_m2", w, None, minimum=0, strict_min=True, maximum=500)
         if None not in (speed, share, ppu, cap):
-            out.append(ModeSpec(name, float(speed), float(ppu), float(share), float(cap)))
+            out.append(ModeSpec(name, float(speed), float(ppu), float(share), float(cap),
+                                None if space is None else float(space)))
     total = sum(m.share for m in out)
     if out and abs(total - 1.0) > 1e-6:
         c.add("modes", f"mode shares sum to {total:g}; expected 1")

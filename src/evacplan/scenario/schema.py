@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_MODES",
+    "UNIT_SPACE_M2",
     "ClosedSpec",
     "GroupSpec",
     "LayerSpec",
@@ -47,6 +48,9 @@ class ModeSpec:
         Share of the evacuees who use this mode, in [0, 1]; shares sum to 1.
     units_per_lane_per_h
         Outflow capacity in units per hour and lane (not used for walking, whose capacity comes from width).
+    space_m2
+        Street area one unit takes in a jam, m2 (``None``: :data:`UNIT_SPACE_M2` for the mode's name; a walker
+        takes ``1 / jam_density``, i.e. one person of the network's storage).
     """
 
     name: str
@@ -54,6 +58,13 @@ class ModeSpec:
     persons_per_unit: float
     share: float
     units_per_lane_per_h: float = 1800.0
+    space_m2: float | None = None
+
+
+#: Street area one unit of each mode takes in a jam, m2 (``None``: one person at the network's jam density).
+#: A car takes about 7.5 m of a 3.5 m lane (HCM jam spacing of about 7-8 m per vehicle); a loaded donkey or hand
+#: cart with the people walking beside it about 3 m x 1.5 m (approx., assumed).
+UNIT_SPACE_M2: dict[str, float | None] = {"walk": None, "cart": 4.5, "vehicle": 7.5 * 3.5}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from evacplan.simulation.engine import DEFAULT_STUCK_S, simulate, space_per_person
+from evacplan.simulation.engine import DEFAULT_STUCK_S, simulate
 from evacplan.simulation.events import CapacityDrop, DangerOnset, EdgeClosure, Event
 from evacplan.simulation.io import write_simulation
 from evacplan.simulation.result import SimulationResult
@@ -20,6 +20,5 @@ __all__ = [
     "Event",
     "SimulationResult",
     "simulate",
-    "space_per_person",
     "write_simulation",
 ]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.problem.physics import MIN_ROOM, physics
 from evacplan.problem.problem import Problem
 from evacplan.simulation import kernels as K
 from evacplan.simulation.events import CapacityDrop, DangerOnset, EdgeClosure, Event
@@ -32,25 +33,9 @@ from evacplan.simulation.result import SimulationResult
 if TYPE_CHECKING:
     from evacplan.planning.result import Plan
 
-__all__ = ["MAX_DT_S", "simulate", "space_per_person"]
+__all__ = ["DEFAULT_STUCK_S", "MAX_DT_S", "simulate"]
 
 MAX_DT_S = 10.0
-# A vehicle takes about 7.5 m of a 3.5 m lane; network storage counts persons at 5.4 per m2 (Weidmann 1993).
-_VEHICLE_AREA_M2 = 7.5 * 3.5
-_JAM_P_PER_M2 = 5.4
-
-
-def space_per_person(problem: Problem) -> NDArray[np.float64]:
-    """Storage (in the network's person-equivalents) one traveller of each mode takes, ``float64[n_modes]``.
-
-    Walkers take 1; a vehicle takes the area of 7.5 m of lane at pedestrian jam density, shared by its
-    ``persons_per_unit`` passengers.
-    """
-    out = np.ones(len(problem.modes))
-    for k, m in enumerate(problem.modes):
-        if problem.network.modes[k] != "walk":
-            out[k] = _VEHICLE_AREA_M2 * _JAM_P_PER_M2 / max(m.persons_per_unit, 1e-9)
-    return out
 
 
 def _departure_times(cdf: NDArray[np.float64], step_s: float, share: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -99,9 +84,11 @@ def _make_packets(
         np.subtract.at(free, plan.row, comp)
         free = np.maximum(free, 0)
         g = np.flatnonzero(comp > 0)
-        idx, c, _ = _split(g, comp[g], size)
+        idx, c, mid = _split(g, comp[g], size)
         gi = g[idx]
-        parts.append(_Packets(plan.row[gi].astype(np.int64), c, plan.departure_s[gi].astype(np.float64),
+        # a group departs during its plan window: its packets leave evenly spread over the window
+        tdep = plan.departure_s[gi].astype(np.float64) + mid * float(plan.time_step_s)
+        parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep,
                               plan.path_indptr[gi].astype(np.int64), plan.path_indptr[gi + 1].astype(np.int64)))
     r = np.flatnonzero(free > 0)
     idx, c, mid = _split(r, free[r], size)
@@ -141,7 +128,7 @@ def simulate(
     reroute_s: float = 300.0,
     route_mix: bool = False,
     space: Sequence[float] | None = None,
-    stuck_s: float | None = None,
+    stuck_s: float | None = DEFAULT_STUCK_S,
     seed: int | None = None,
     check: bool = False,
     engine: str = "numba",
@@ -177,12 +164,13 @@ def simulate(
         With ``True`` half of the packets (by parity) keep the previous routing table after an update, damping
         route flapping (the analogue of UXsim's route-preference weight 0.5).
     space
-        Storage one person of each mode takes on an edge, in the network's person-equivalents (default
-        :func:`space_per_person`).
+        Storage one person of each mode takes on an edge, in the network's person-equivalents (default: the
+        physical model's, :func:`evacplan.problem.physics.space_per_person`).
     stuck_s
-        Optional stuck time in seconds: a packet blocked that long at the head of its edge by a full downstream
-        edge enters it anyway (MATSim's ``stuckTime``; dissolves gridlock at the price of overfilling an edge).
-        ``None`` (default): storage is never exceeded and gridlock can persist.
+        Stuck time in seconds: a packet blocked that long at the head of its edge by a full downstream edge enters
+        it anyway (MATSim's ``stuckTime``; dissolves gridlock at the price of overfilling an edge). Default
+        :data:`DEFAULT_STUCK_S`, the same in the command line, runs and ensembles; ``None``: storage is never
+        exceeded and gridlock can persist.
     seed
         Seed of the compliance draw and merge order (default ``problem.seed``). Same seed, same result.
     check
@@ -213,19 +201,15 @@ def simulate(
     horizon = float(problem.horizon_s if horizon_s is None else horizon_s)
     n_steps = int(math.ceil(horizon / dt_s - 1e-9))
 
-    # ---- classes (mode, group) and their free times ----
-    pairs = np.stack([d.mode.astype(np.int64), d.group.astype(np.int64)], axis=1) if d.n_rows else np.zeros((0, 2))
-    classes, row_cls = np.unique(pairs, axis=0, return_inverse=True) if d.n_rows else (np.zeros((1, 2), int), [])
-    row_cls = np.asarray(row_cls, dtype=np.int64).ravel()
-    cap = net.capacity_per_s
-    ftime = np.empty((len(classes), m))
-    route_time = np.empty((len(classes), m))
-    for c, (k, g) in enumerate(classes):
-        ftime[c] = problem.edge_time_s(int(k), int(g))
-        route_time[c] = np.where(cap[int(k)] > 0, ftime[c], np.inf)
+    # ---- the physical model: classes (mode, group), free times, capacities, storage, space ----
+    ph = physics(problem)
+    row_cls = ph.row_class
+    cap = ph.capacity_per_s
+    ftime = ph.free_time_s if ph.n_classes else np.zeros((1, m))
+    route_time = ftime
     with np.errstate(divide="ignore"):
         inv_cap = np.where(cap > 0, 1.0 / np.where(cap > 0, cap, 1.0), np.inf)
-    sp = np.asarray(space if space is not None else space_per_person(problem), dtype=np.float64)
+    sp = np.asarray(space if space is not None else ph.space, dtype=np.float64)
 
     # ---- packets ----
     pk = _make_packets(problem, plan, compliance, int(packet_size), rng)
@@ -244,7 +228,7 @@ def simulate(
         pk_dest = dest_row[pk.row]
         pk.path_pos[:] = -1  # a fixed destination overrides plan paths
     else:
-        table_class = np.arange(len(classes), dtype=np.int64)
+        table_class = np.arange(max(ph.n_classes, 1), dtype=np.int64)
         table_dest = None
         row_table = row_cls
         pk_dest = np.full(n_pk, -1, dtype=np.int64)
@@ -252,7 +236,7 @@ def simulate(
     n_tables = len(table_class)
 
     # ---- mutable state ----
-    safe_rem = zones.safe_capacity.astype(np.float64).copy()
+    safe_rem = ph.safe_capacity.astype(np.float64).copy()
     if len(safe_rem) == 0:
         safe_rem = np.zeros(1)
     node_safe = zones.node_safe.astype(np.int64)
@@ -268,6 +252,7 @@ def simulate(
     occ = np.zeros(m)
     occ_p = np.zeros(m, np.int64)
     e_free = np.full(m, -np.inf)
+    e_left = np.full(m, -np.inf)
     ob_head = np.full(n, -1, np.int64)
     ob_tail = np.full(n, -1, np.int64)
     o_free = np.full(n, -np.inf)
@@ -310,7 +295,7 @@ def simulate(
     def rebuild(t_now: float, keep_previous: bool) -> None:
         targets = np.zeros((n_tables, n), dtype=np.bool_)
         if table_dest is None:
-            open_safe = (node_safe >= 0) & (safe_rem[np.maximum(node_safe, 0)] > 0)
+            open_safe = (node_safe >= 0) & (safe_rem[np.maximum(node_safe, 0)] >= MIN_ROOM)
             targets[:] = open_safe
         else:
             targets[np.arange(n_tables), table_dest] = True
@@ -381,9 +366,10 @@ def simulate(
             rec = np.concatenate([rec[: rec_n[0]], np.zeros((rec_n[0] + 2 * minutes * m, 5))])
         code, step = step_fn(
             step, stop, float(dt_s), seed, check, float(stuck_s or 0.0),
-            rev_indptr, rev_edges, head, ftime, inv_cap, net.storage.astype(np.float64), sp, edge_zone, node_zone,
-            node_safe, path_edges,
-            cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, ob_head, ob_tail, o_free, zone_pop,
+            rev_indptr, rev_edges, head, tail, ftime, inv_cap, ph.storage.astype(np.float64), sp, edge_zone,
+            node_zone, node_safe, path_edges,
+            cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, e_left, ob_head, ob_tail, o_free,
+            zone_pop,
             deadline, flow_acc, e_stuck, o_stuck,
             nh, route_mix,
             order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.tdep, pk.path_end,
@@ -407,7 +393,7 @@ def simulate(
     where = np.where(pk_edge >= 0, head[np.maximum(pk_edge, 0)], pk_origin)
     on_path = (pk_path_pos >= 0) & (pk_path_pos < pk.path_end)
     at_target = np.where(pk_dest >= 0, where == pk_dest,
-                         (node_safe[where] >= 0) & (safe_rem[np.maximum(node_safe[where], 0)] > 0))
+                         (node_safe[where] >= 0) & (safe_rem[np.maximum(node_safe[where], 0)] >= MIN_ROOM))
     no_route = (nh[0, pk_table, where] < 0) & ~at_target
     stranded = int(pk_count[live & no_route & ~on_path].sum())
     # unreachable people never leave: they are exposed from their zone's onset to the end

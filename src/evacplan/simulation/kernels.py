@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from evacplan.problem.physics import MIN_ROOM
+
 INF = np.inf
 AT_HOME = -1
 ARRIVED = -2
@@ -176,12 +178,22 @@ def _in_zone(p, z, pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_now, expo
 
 
 @njit(cache=True)
+def _push(work, inq, wst, x, sweep):
+    """Queue node ``x`` for another look in this step (nodes not yet swept will be visited anyway)."""
+    if x < sweep and not inq[x]:
+        n = work.shape[0]
+        work[(wst[0] + wst[1]) % n] = x
+        wst[1] += 1
+        inq[x] = True
+
+
+@njit(cache=True)
 def run_steps(
     step0, step1, dt, seed, check, stuck_s,
     # network (static)
-    rev_indptr, rev_edges, head, ftime, inv_cap, storage, space, edge_zone, node_zone, node_safe, path_edges,
+    rev_indptr, rev_edges, head, tail, ftime, inv_cap, storage, space, edge_zone, node_zone, node_safe, path_edges,
     # mutable network state
-    cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, ob_head, ob_tail, o_free, zone_pop,
+    cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, e_left, ob_head, ob_tail, o_free, zone_pop,
     zone_deadline, flow_acc, e_stuck, o_stuck,
     # routing
     nh, route_mix,
@@ -200,10 +212,18 @@ def run_steps(
     invariant broke in ``step``. ``counters`` = ``[next packet to release, arrival log length, persons released,
     persons arrived, (unused), packets active]``. Minute records ``(minute, edge, outflow persons, queued
     persons, persons on edge)`` go to ``rec`` (grown by the caller when ``rec_n`` nears its size).
+
+    Within a step every node is visited in index order, then again whenever a packet reaches it with its clock
+    still inside the step or room frees up on one of its out-edges, so that a packet crosses as many edges in a
+    step as its clock allows (short edges do not cost a step each). A packet that found its next edge full enters
+    it no earlier than the moment the packet before it left (``e_left``).
     """
     n = o_free.shape[0]
     n_pk = pk_order.shape[0]
     dirty = False
+    work = np.empty(max(n, 1), dtype=np.int64)
+    inq = np.zeros(n, dtype=np.bool_)
+    wst = np.zeros(2, dtype=np.int64)  # ring buffer: first, count
     for step in range(step0, step1):
         t_end = (step + 1) * dt
         # ---- phase 1: release departures into the origin queues ----
@@ -224,7 +244,18 @@ def run_steps(
             _in_zone(p, node_zone[v], pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_end, exposed_z,
                      exposed_total)
         # ---- phase 2: node transfers with fair merging ----
-        for v in range(n):
+        sweep = 0
+        while True:
+            if sweep < n:
+                v = sweep
+                sweep += 1
+            elif wst[1] > 0:
+                v = work[wst[0]]
+                wst[0] = (wst[0] + 1) % n
+                wst[1] -= 1
+                inq[v] = False
+            else:
+                break
             lo = rev_indptr[v]
             k = rev_indptr[v + 1] - lo
             # quick skip: nothing ready at this node
@@ -272,10 +303,8 @@ def run_steps(
                     if pk_dest[p] >= 0:
                         if v == pk_dest[p]:
                             take = c
-                    elif z >= 0 and safe_rem[z] > 0:
+                    elif z >= 0 and safe_rem[z] >= MIN_ROOM:  # the physical model's one "has room" rule
                         take = c if safe_rem[z] >= c else int(safe_rem[z])
-                        if take <= 0:
-                            take = 0
                     nxt = -1
                     if take < c:
                         pos = pk_path_pos[p]
@@ -301,7 +330,7 @@ def run_steps(
                         arr_pk[a] = p
                         if pk_dest[p] < 0:
                             safe_rem[z] -= take
-                            if safe_rem[z] <= 0:
+                            if safe_rem[z] < MIN_ROOM:
                                 dirty = True
                         counters[3] += take
                         pk_count[p] = c - take
@@ -312,6 +341,8 @@ def run_steps(
                                 zone_pop[edge_zone[e]] -= take
                             flow_acc[e] += take
                             e_free[e] = s + usage * take / c
+                            e_left[e] = max(e_left[e], s)
+                            _push(work, inq, wst, tail[e], sweep)
                         else:
                             if node_zone[v] >= 0:
                                 zone_pop[node_zone[v]] -= take
@@ -321,10 +352,12 @@ def run_steps(
                                 q_head[e] = pk_next[p]
                                 if q_head[e] < 0:
                                     q_tail[e] = -1
+                                e_stuck[e] = INF
                             else:
                                 ob_head[v] = pk_next[p]
                                 if ob_head[v] < 0:
                                     ob_tail[v] = -1
+                                o_stuck[v] = INF
                             pk_edge[p] = ARRIVED
                             counters[5] -= 1
                             progress = True
@@ -348,12 +381,15 @@ def run_steps(
                             else:
                                 o_stuck[v] = t_end
                         if not (stuck_s > 0 and t_end - since >= stuck_s):
-                            if e >= 0:
-                                e_free[e] = max(e_free[e], t_end)
-                            else:
-                                o_free[v] = max(o_free[v], t_end)
                             blocked[idx] = True
                             continue
+                    if (e_stuck[e] if e >= 0 else o_stuck[v]) < INF:
+                        # it waited for room: it enters no earlier than the packet before it left
+                        if e_left[nxt] > s:
+                            s = e_left[nxt]
+                            if s > t_end:
+                                blocked[idx] = True
+                                continue
                     # ---- move p from e (or home) onto nxt ----
                     if e >= 0:
                         q_head[e] = pk_next[p]
@@ -366,6 +402,8 @@ def run_steps(
                         flow_acc[e] += c
                         e_free[e] = s + usage
                         e_stuck[e] = INF
+                        e_left[e] = max(e_left[e], s)
+                        _push(work, inq, wst, tail[e], sweep)
                     else:
                         o_stuck[v] = INF
                         ob_head[v] = pk_next[p]
@@ -390,6 +428,8 @@ def run_steps(
                              exposed_total)
                     if pk_path_pos[p] >= 0:
                         pk_path_pos[p] += 1
+                    if pk_tready[p] <= t_end:
+                        _push(work, inq, wst, head[nxt], sweep)
                     progress = True
         # ---- phase 3: exposure ----
         for z in range(zone_pop.shape[0]):

@@ -18,6 +18,7 @@ from itertools import takewhile
 
 import numpy as np
 
+from evacplan.problem.physics import MIN_ROOM, physics
 from evacplan.problem.problem import Problem
 
 __all__ = ["Arrival", "simulate_reference"]
@@ -40,6 +41,8 @@ class _Edge:
     queue: deque[_Packet] = field(default_factory=deque)
     occupied: float = 0.0  # person-equivalents on the edge
     free_at: float = -math.inf  # when its outflow server is free again
+    left_at: float = -math.inf  # when the last packet left it
+    blocked: bool = False  # its front packet found the next edge full
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,32 @@ class Arrival:
     count: int
     safe_zone: int
     row: int
+
+
+class _Visits:
+    """The nodes a step visits: every node in index order, then those queued for another look."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.swept = n, 0
+        self.again: deque[int] = deque()
+        self.queued: set[int] = set()
+
+    def look_again(self, node: int) -> None:
+        """Visit ``node`` again in this step (a node not yet swept is visited anyway)."""
+        if node < self.swept and node not in self.queued:
+            self.again.append(node)
+            self.queued.add(node)
+
+    def next(self) -> int | None:
+        """The next node to visit, or ``None`` when the step is done."""
+        if self.swept < self.n:
+            self.swept += 1
+            return self.swept - 1
+        if self.again:
+            node = self.again.popleft()
+            self.queued.discard(node)
+            return node
+        return None
 
 
 def _merge_offset(step: int, node: int, seed: int, k: int) -> int:
@@ -121,7 +150,7 @@ def simulate_reference(
     edges = [_Edge(int(t), int(h), float(s)) for t, h, s in zip(net.tail, net.head, net.storage, strict=True)]
     rev_indptr, rev_edges = net.reverse()
     in_edges = [[int(e) for e in rev_edges[rev_indptr[v] : rev_indptr[v + 1]]] for v in range(net.n_nodes)]
-    safe_left = [float(c) for c in zones.safe_capacity]
+    safe_left = [float(c) for c in physics(problem).safe_capacity]
 
     # packets, released in order of departure
     rows = np.flatnonzero(problem.reachable)
@@ -134,6 +163,7 @@ def simulate_reference(
     pending = deque(sorted(packets, key=lambda p: p.depart_s))
     home: list[deque[_Packet]] = [deque() for _ in range(net.n_nodes)]
     home_free_at = [-math.inf] * net.n_nodes
+    home_blocked = [False] * net.n_nodes
 
     def routes(now: float) -> list[int]:
         # the wait at each edge's end: persons queued there (the FIFO prefix that is ready) times their usage
@@ -142,7 +172,8 @@ def simulate_reference(
             for e, edge in enumerate(edges)
         ]
         cost = [free_time[e] + delay[e] if usage_per_person[e] < math.inf else math.inf for e in range(len(edges))]
-        targets = {v for v in range(net.n_nodes) if zones.node_safe[v] >= 0 and safe_left[zones.node_safe[v]] > 0}
+        targets = {v for v in range(net.n_nodes)
+                   if zones.node_safe[v] >= 0 and safe_left[zones.node_safe[v]] >= MIN_ROOM}
         return _next_hops(net.n_nodes, edges, cost, targets)
 
     hop = routes(0.0)
@@ -161,7 +192,11 @@ def simulate_reference(
             home[int(d.origin[p.row])].append(p)
             active += 1
         zone_filled = False
-        for v in range(net.n_nodes):  # 2. node transfers
+        # 2. node transfers: every node in index order, then again whenever a packet reaches it within the step or
+        # room frees up on one of its out-edges
+        visits = _Visits(net.n_nodes)
+        look_again = visits.look_again
+        while (v := visits.next()) is not None:
             sources = [*in_edges[v], -1]  # -1: the node's home queue
             start = _merge_offset(step, v, seed, len(sources) - 1)
             blocked = [False] * len(sources)
@@ -182,19 +217,25 @@ def simulate_reference(
                         continue
                     usage = 0.0 if e < 0 else p.count * usage_per_person[e]
                     z = int(zones.node_safe[v])
-                    if z >= 0 and safe_left[z] > 0:  # reaching safety
+                    if z >= 0 and safe_left[z] >= MIN_ROOM:  # reaching safety
                         take = min(p.count, int(safe_left[z])) if safe_left[z] < p.count else p.count
                         arrivals.append(Arrival(service, service + usage * take / p.count, take, z, p.row))
                         safe_left[z] -= take
-                        zone_filled |= safe_left[z] <= 0
+                        zone_filled |= safe_left[z] < MIN_ROOM
                         if e >= 0:
                             edges[e].occupied -= take
                             edges[e].free_at = service + usage * take / p.count
+                            edges[e].left_at = max(edges[e].left_at, service)
+                            look_again(edges[e].tail)
                         p.count -= take
                         moved = True
                         if p.count == 0:
                             queue.popleft()
                             active -= 1
+                            if e >= 0:
+                                edges[e].blocked = False
+                            else:
+                                home_blocked[v] = False
                             continue
                         usage = 0.0 if e < 0 else p.count * usage_per_person[e]
                     nxt = hop[v]
@@ -204,18 +245,31 @@ def simulate_reference(
                     target = edges[nxt]
                     if target.occupied > 0 and target.occupied + p.count > target.storage:  # spillback
                         if e < 0:
-                            home_free_at[v] = max(home_free_at[v], end)
+                            home_blocked[v] = True
                         else:
-                            edges[e].free_at = max(edges[e].free_at, end)
+                            edges[e].blocked = True
                         blocked[j] = True
                         continue
+                    if home_blocked[v] if e < 0 else edges[e].blocked:
+                        # it waited for room: it enters no earlier than the packet before it left
+                        service = max(service, target.left_at)
+                        if service > end:
+                            blocked[j] = True
+                            continue
                     queue.popleft()
                     if e >= 0:
                         edges[e].occupied -= p.count
                         edges[e].free_at = service + usage
+                        edges[e].blocked = False
+                        edges[e].left_at = max(edges[e].left_at, service)
+                        look_again(edges[e].tail)
+                    else:
+                        home_blocked[v] = False
                     p.ready_s = service + free_time[nxt]
                     target.queue.append(p)
                     target.occupied += p.count
+                    if p.ready_s <= end:
+                        look_again(target.head)
                     moved = True
         if zone_filled:
             hop = routes(end)
