@@ -48,6 +48,12 @@ class Problem:
         Humanitarian minimums of the scenario.
     closed_edges
         Number of edges removed because they enter or cross a closed area or crossing.
+    placed
+        Persons of the population layer placed on the network (evacuees, people who stay outside the danger zones,
+        and safe-zone residents); with :attr:`off_network` it is everyone the layer holds.
+    provenance
+        Whose streets stand in for which place (:meth:`evacplan.scenario.schema.ProvenanceSpec.sentence`); empty
+        when the scenario does not say.
     """
 
     name: str
@@ -63,6 +69,8 @@ class Problem:
     off_network: int = 0
     standards: StandardsSpec = field(default_factory=StandardsSpec)
     closed_edges: int = 0
+    placed: int = 0
+    provenance: str = ""
 
     @property
     def n_steps(self) -> int:
