@@ -135,7 +135,14 @@ def test_new_then_validate_info_and_run_from_the_command_line(tmp_path: Path) ->
     run = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "run")])
     assert run.exit_code == 0, run.output
     html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
-    assert "a test town" in html
+    assert "standing in for a test town" in html  # the provenance in the report's title area
+    import pyogrio
+
+    gpkg = tmp_path / "run" / "baseline" / "evacplan.gpkg"
+    for layer in ("edges", "danger_zones", "safe_zones"):
+        info = pyogrio.read_info(gpkg, layer=layer)
+        assert "standing in for a test town" in info["layer_metadata"]["DESCRIPTION"]
+        assert "a test town" in info["dataset_metadata"]["provenance"]
     assert json.loads((tmp_path / "run" / "baseline" / "assessment.json").read_text())["evacuees"] == s["population"]
 
 
