@@ -114,6 +114,7 @@ def main() -> None:
     malta, gaza = args.data / "osm" / "malta-2018.osm.pbf", args.data / "gaza"
 
     from evacplan.create import new_scenario
+    from evacplan.create.zones import write_layer
 
     window = shapely.box(X0, Y0, X1, Y1)
     land = land_polygon(malta).intersection(window)
@@ -157,7 +158,7 @@ def main() -> None:
             danger=t / "danger.geojson", safe=t / "safe.geojson", closed=t / "closed.geojson",
             name=NAME, streets=STREETS, stands_for=STANDS_FOR, force=True, validate=False,
         )
-    danger11.to_crs(4326).to_file(OUT / "danger_zones_11may.geojson", driver="GeoJSON")
+    write_layer(danger11, OUT / "danger_zones_11may.geojson")
     (OUT / "README.md").unlink()
     (OUT / "scenario.toml").write_text(scenario_toml(), encoding="utf-8")
     info.update(health=health, border_line_km=closed.length.iloc[0] / 1000.0)

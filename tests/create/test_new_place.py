@@ -74,3 +74,12 @@ def test_unknown_place_is_a_clear_error(tmp_path: Path, offline_osm: list[str]) 
     out = " ".join(result.output.split())
     assert "--place 'Atlantis'" in out and "found no such place" in out
     assert not (tmp_path / "x").exists()
+
+
+def test_bbox_alone_downloads_that_box(tmp_path: Path, offline_osm: list[str]) -> None:
+    from evacplan.create import new_scenario
+
+    made = new_scenario(tmp_path / "box", bbox="14.5060,35.8935,14.5140,35.8985", people=500, spread="streets")
+    assert offline_osm == ["overpass network", "overpass building"]  # no geocoding for a box
+    assert made.problems == [] and made.people.method == "streets" and made.people.people == 500
+    assert (made.folder / "streets.graphml").exists()

@@ -53,6 +53,12 @@ def test_safe_zone_capacity_counts_residents_and_has_room_for_everyone(default_p
     assert s["population"] + s["safe_zone_residents"] <= default_problem.placed == 1_200_000
 
 
+def test_every_layer_is_valid() -> None:
+    for name in ("danger_zones", "danger_zones_11may", "safe_zones", "closed"):
+        gdf = gpd.read_file(FOLDER / f"{name}.geojson")
+        assert gdf.is_valid.all() and not gdf.is_empty.any(), name
+
+
 def test_declared_areas_match_the_drawn_polygons() -> None:
     safe = gpd.read_file(FOLDER / "safe_zones.geojson").to_crs(32633)
     assert np.allclose(safe["area_m2"], safe.area, rtol=0.005)
@@ -69,6 +75,16 @@ def test_variants_and_uncertainty_are_declared() -> None:
     assert names == ["wider order (11 May)", "late start", "low compliance", "main street blocked"]
     assert s.variants[0].danger_zones == FOLDER / "danger_zones_11may.geojson"
     assert s.uncertainty is not None
+
+
+def test_the_wider_order_builds_and_moves_more_people_into_the_first_zone(default_problem, tmp_path) -> None:
+    from evacplan.scenario.variants import variant_scenario
+
+    s = load_scenario()
+    wider = build_problem(variant_scenario(s, s.variants[0], tmp_path))
+    base, var = problem_summary(default_problem), problem_summary(wider)
+    assert var["population"] == base["population"]  # the same people, more of them under the first deadline
+    assert var["danger_zones"][0]["population"] > 2 * base["danger_zones"][0]["population"]
 
 
 def test_group_shares_are_respected(default_problem) -> None:

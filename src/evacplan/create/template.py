@@ -111,7 +111,7 @@ share = 1.0                     # marked `vulnerable = true` (published pedestri
 walk_speed = 1.34               # m/s, free walking speed of adults (Weidmann 1993)
 
 [danger_zones]
-# Areas to clear, each with `clear_by` (minutes): {zones_note}
+{_comment("Areas to clear, each with `clear_by` (minutes): " + zones_note)}
 path = {_s(c.danger_file)}
 name_column = "name"
 

@@ -15,7 +15,7 @@ from evacplan._atomic import atomic_path
 from evacplan.create.area import Area
 from evacplan.errors import ScenarioError
 
-__all__ = ["ZoneLayers", "write_zone_layers"]
+__all__ = ["ZoneLayers", "write_layer", "write_zone_layers"]
 
 
 @dataclass
@@ -85,7 +85,17 @@ def _valid(geom: Any) -> Any:
     return fixed
 
 
-def _write(gdf: Any, path: Path) -> None:
+def write_layer(gdf: Any, path: str | Path) -> None:
+    """Write a layer as GeoJSON in EPSG:4326, atomically, its polygons made valid after reprojection.
+
+    Parameters
+    ----------
+    gdf
+        A GeoDataFrame with a CRS.
+    path
+        The ``.geojson`` file (its stem names the layer, so that the same input gives the same bytes).
+    """
+    path = Path(path)
     out = gdf.to_crs(4326)
     out["geometry"] = [_valid(g) for g in out.geometry]
     with atomic_path(path) as tmp:
@@ -156,15 +166,15 @@ def write_zone_layers(
         notes.append("no --safe layer: drew starting safe zones 'West' and 'East' along the area's western and "
                      "eastern edges (capacity from their area at 3.5 m2 per person); edit safe_zones.geojson")
     danger_path, safe_path = out / "danger_zones.geojson", out / "safe_zones.geojson"
-    _write(d, danger_path)
-    _write(s, safe_path)
+    write_layer(d, danger_path)
+    write_layer(s, safe_path)
     closed_path = None
     if closed is not None:
         c = _read(Path(closed), "--closed")
         if "name" not in c.columns:
             c["name"] = [f"closure {i + 1}" for i in range(len(c))]
         closed_path = out / "closed.geojson"
-        _write(c, closed_path)
+        write_layer(c, closed_path)
     for label, gdf in (("danger", d), ("safe", s)):
         inside = gdf.to_crs(area.crs).geometry.intersects(area.metric)
         for name in gdf.loc[~inside.to_numpy(), "name"]:
