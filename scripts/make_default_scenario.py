@@ -322,7 +322,9 @@ def measure(made: Any, land: Any, east: Any, east11: Any, coastal: Any, inland: 
     from evacplan.problem import load_problem
     from evacplan.problem.summary import problem_summary
 
-    s = problem_summary(load_problem(OUT / "scenario.toml", cache=False))
+    problem = load_problem(OUT / "scenario.toml", cache=False)
+    s = problem_summary(problem)
+    walks = walking_distances_km(problem)
     safe = {z["name"]: z for z in s["safe_zones"]}
     zones = {z["name"]: z for z in s["danger_zones"]}
     return {
@@ -334,8 +336,28 @@ def measure(made: Any, land: Any, east: Any, east11: Any, coastal: Any, inland: 
         "coastal_km2": coastal.area / 1e6, "inland_km2": inland.area / 1e6,
         "coastal": safe["Coastal humanitarian area"], "inland": safe["Inland safe zone"],
         "safe_capacity": s["safe_capacity"], "street_ways": made.street_ways, "buildings": made.buildings,
-        "pbf_kb": (OUT / "streets.osm.pbf").stat().st_size / 1024, **info,
+        "pbf_kb": (OUT / "streets.osm.pbf").stat().st_size / 1024, "walks": walks, **info,
     }
+
+
+def walking_distances_km(problem: Any) -> dict[str, tuple[float, float, float]]:
+    """Per danger zone: median, 90th percentile and longest shortest walk (km) to a safe zone with room, by person."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    net, z, d = problem.network, problem.zones, problem.demand
+    g = csr_matrix((net.length_m, (net.tail, net.head)), shape=(net.n_nodes, net.n_nodes))
+    room = z.safe_capacity[np.maximum(z.node_safe, 0)] >= 1
+    dist = dijkstra(g.T, indices=np.flatnonzero((z.node_safe >= 0) & room), min_only=True)
+    out = {}
+    for i, name in enumerate(z.danger_names):
+        rows = d.danger == i
+        km, w = dist[d.origin[rows]] / 1000.0, d.count[rows]
+        order = np.argsort(km, kind="stable")
+        cw = np.cumsum(w[order]) / w.sum()
+        out[name] = (float(km[order][np.searchsorted(cw, 0.5)]), float(km[order][np.searchsorted(cw, 0.9)]),
+                     float(km.max()))
+    return out
 
 
 def readme(f: dict[str, Any]) -> str:
@@ -409,6 +431,7 @@ and the report's border counterfactual counts the people whose nearest refuge wo
 | people | {f["people"]:,} | OCHA and UNRWA estimated 1.2-1.4 million people in Rafah, February-May 2024 (approx.) |
 | where they are | evenly over the streets inside the window ({f["network_km"]:,.0f} km in the network) (about {f["people"] / (f["network_km"] * 1000):.1f} person per metre of street), whole persons per 25 m cell (`population.tif`) | `evacplan new --spread streets`: displaced people lived in tents along streets and on every open space; the 2018 OpenStreetMap buildings of Malta ({f["buildings"]:,} in the window) are too sparsely mapped to place people by floor area |
 | evacuees | {f["evacuees"]:,}: East {f["east"]:,}, Rest of Rafah {f["rest"]:,} | people inside the danger zones |
+| walks | shortest walk to a safe zone with room, by person: East median {f["walks"]["East"][0]:.1f} km, 90 % within {f["walks"]["East"][1]:.1f} km, longest {f["walks"]["East"][2]:.1f} km; Rest of Rafah {f["walks"]["Rest of Rafah"][0]:.1f} / {f["walks"]["Rest of Rafah"][1]:.1f} / {f["walks"]["Rest of Rafah"][2]:.1f} km | the network; in May 2024 people walked several km from Rafah to Al-Mawasi and Khan Younis |
 | residents of the safe zones | {f["residents"]:,}: coastal {c["residents"]:,}, inland {i["residents"]:,} | people already living there stay and count against the zones' capacity |
 | coastal humanitarian area | {c["area_m2"] / 1e6:.2f} km2; capacity {c["declared_capacity"]:,.0f} at 3.5 m2 per person, minus {c["residents"]:,} residents = **{c["capacity"]:,.0f}**; water 1,500 m3/day, 300 water points, 1,500 latrines (assumed); {f["health"]["mawasi"]} health facilities | Al-Mawasi: agencies reported far less than Sphere's 45 m2 per person and severe shortfalls of water and latrines (approx.); OCHA reported 30,000-34,000 people per km2 there in August 2024 (Humanitarian Situation Update #206); health facilities: hospitals and clinics mapped in OpenStreetMap inside the humanitarian area of May 2024 (HOTOSM export of 31 May 2024; pre-war mapping) |
 | inland safe zone | {i["area_m2"] / 1e6:.2f} km2; capacity {i["declared_capacity"]:,.0f}, minus {i["residents"]:,} residents = **{i["capacity"]:,.0f}**; water 3,000 m3/day, 700 water points, 4,000 latrines (assumed); {f["health"]["khan_yunis"]} health facilities | Khan Younis, largely destroyed by May 2024 (approx.); health facilities: hospitals and clinics mapped in OpenStreetMap in the rest of Khan Yunis governorate (HOTOSM export of 31 May 2024; pre-war mapping, many were damaged or closed) |
