@@ -10,7 +10,7 @@ Examples
 >>> import evacplan
 >>> problem = evacplan.load_problem()          # the bundled default scenario  # doctest: +SKIP
 >>> evacplan.problem_summary(problem)["nodes"]  # doctest: +SKIP
-5559
+32905
 """
 
 from __future__ import annotations

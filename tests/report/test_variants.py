@@ -12,10 +12,10 @@ from evacplan.errors import ScenarioInvalid
 from evacplan.pipeline import shift_departures
 from evacplan.problem import toy_problem
 from evacplan.scenario import load_scenario
-from evacplan.scenario.load import default_scenario_path
 from evacplan.scenario.variants import slug, variant_scenario
 
-BUNDLED = default_scenario_path().parent
+# the small Helsinki scenario (the bundled default before it moved to true scale): builds in about a second
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "helsinki"
 BASE = f"""
 name = "variants"
 horizon = 600
@@ -135,6 +135,27 @@ block_edges_near = [[24.945, 60.170]]
     assert v.closed.snap_m == s.closed.snap_m
     unchanged = load_scenario(write(tmp_path, '[[variants]]\nname = "x"\ncompliance = 0.5\n'))
     assert variant_scenario(unchanged, unchanged.variants[0], tmp_path / "x") is unchanged
+
+
+def test_variant_replaces_the_danger_zones(tmp_path: Path) -> None:
+    wider = gpd.read_file(BUNDLED / "danger_zones.geojson").to_crs(32635)
+    safe = gpd.read_file(BUNDLED / "safe_zones.geojson").to_crs(32635).geometry.union_all()
+    wider["geometry"] = [g.buffer(100).difference(safe) for g in wider.geometry]  # 100 m larger, never in safety
+    wider.to_crs(4326).to_file(tmp_path / "wider.geojson", driver="GeoJSON")
+    s = load_scenario(write(tmp_path, '[[variants]]\nname = "wider order"\ndanger_zones = "wider.geojson"\n'))
+    spec = s.variants[0]
+    assert spec.danger_zones == (tmp_path / "wider.geojson").resolve() and spec.changes_network
+    assert spec.describe() == "danger zones from wider.geojson"
+    v = variant_scenario(s, spec, tmp_path / "inputs")
+    assert v.danger_zones.path == spec.danger_zones and v.closed == s.closed
+    from evacplan.problem import build_problem
+
+    base, var = build_problem(s), build_problem(v)
+    assert base.zones.danger_names == var.zones.danger_names
+    assert (var.zones.node_danger >= 0).sum() > (base.zones.node_danger >= 0).sum()
+    assert problems(tmp_path, '[[variants]]\nname = "w"\ndanger_zones = "nope.geojson"\n') == [
+        "variants[0].danger_zones: file 'nope.geojson' does not exist (looked for "
+        f"{(tmp_path / 'nope.geojson').resolve()})"]
 
 
 def test_shift_departures() -> None:

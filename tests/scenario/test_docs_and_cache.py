@@ -27,8 +27,8 @@ def doc_example() -> str:
     return match.group(1)
 
 
-def test_annotated_example_in_the_docs_is_valid(layers_dir: Path) -> None:
-    path = layers_dir / "scenario.toml"
+def test_annotated_example_in_the_docs_is_valid(bundled_layers_dir: Path) -> None:
+    path = bundled_layers_dir / "scenario.toml"
     path.write_text(doc_example(), encoding="utf-8")
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
@@ -61,7 +61,7 @@ def _deadlines(summary: dict[str, object]) -> list[float]:
 
 
 def test_editing_a_layer_invalidates_the_cache(layers_dir: Path, _private_cache: Path) -> None:
-    scenario = Path(__file__).parents[2] / "src" / "evacplan" / "data" / "default" / "scenario.toml"
+    scenario = Path(__file__).parents[1] / "data" / "scenarios" / "helsinki" / "scenario.toml"
     path = layers_dir / "scenario.toml"
     path.write_text(scenario.read_text(encoding="utf-8"), encoding="utf-8")
     assert _deadlines(_info(path)) == [240.0, 480.0]
@@ -75,7 +75,7 @@ def test_editing_a_layer_invalidates_the_cache(layers_dir: Path, _private_cache:
 
 
 def test_editing_a_shapefile_attribute_invalidates_the_cache(layers_dir: Path) -> None:
-    scenario = Path(__file__).parents[2] / "src" / "evacplan" / "data" / "default" / "scenario.toml"
+    scenario = Path(__file__).parents[1] / "data" / "scenarios" / "helsinki" / "scenario.toml"
     text = scenario.read_text(encoding="utf-8").replace('path = "danger_zones.geojson"', 'path = "danger.shp"')
     path = layers_dir / "scenario.toml"
     path.write_text(text, encoding="utf-8")

@@ -1,8 +1,9 @@
 """``evacplan validate`` on malformed scenarios: exit code 2 and a message naming the file, the key or feature, the
 value found and what was expected; every problem at once; never a traceback.
 
-Each test copies the bundled scenario's layers to ``tmp_path``, writes :data:`BASE_TOML` (a complete, valid scenario
-over those layers) with one change, or changes one layer, and runs the command line on it.
+Each test copies the layers of the small Helsinki scenario (``tests/data/scenarios/helsinki``) to ``tmp_path``, writes
+:data:`BASE_TOML` (a complete, valid scenario over those layers) with one change, or changes one layer, and runs the
+command line on it.
 """
 
 from __future__ import annotations
@@ -169,11 +170,19 @@ def test_info_json_of_bundled_default(_private_cache: Path) -> None:
     summary = json.loads(result.stdout)
     for key in ("nodes", "edges", "population"):
         assert key in summary
-    assert summary["nodes"] > 1000 and summary["edges"] > summary["nodes"]
-    assert summary["population"] > 0
-    assert [z["name"] for z in summary["danger_zones"]] == ["East", "Centre"]
+    # the default at true scale: a million evacuees or more on a city's real street network
+    assert summary["nodes"] >= 20_000 and summary["edges"] > summary["nodes"]
+    assert summary["population"] >= 1_000_000
+    assert [z["name"] for z in summary["danger_zones"]] == ["East", "Rest of Rafah"]
+    assert "Malta" in summary["provenance"] and "Rafah" in summary["provenance"]
     # the build went to EVACPLAN_CACHE_DIR, keyed by the hash of the inputs
     assert list(_private_cache.glob("*.npz")) and list(_private_cache.glob("*.json"))
+
+
+def test_provenance_keys_are_checked(layers_dir: Path) -> None:
+    path = write_scenario(layers_dir, BASE_TOML + '\n[provenance]\nstreet = "Helsinki"\nstands_for = 3\n')
+    assert_reports(validate(path), "provenance.street: unknown key 'street'; did you mean 'streets'?",
+                   "provenance.stands_for: expected a string, found int 3")
 
 
 def test_nonexistent_scenario_file(tmp_path: Path) -> None:

@@ -33,6 +33,8 @@ class Assessment:
     ----------
     scenario
         Scenario name.
+    provenance
+        Whose streets stand in for which place (empty when the scenario does not say).
     variant
         Variant name (``"baseline"`` for the scenario as given).
     source
@@ -61,12 +63,14 @@ class Assessment:
     ete: list[ZoneETE]
     curves: list[ClearanceCurve]
     summary: dict[str, Any] = field(default_factory=dict)
+    provenance: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the content of ``assessment.json``)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "scenario": self.scenario,
+            "provenance": self.provenance,
             "variant": self.variant,
             "source": self.source,
             "evacuees": self.evacuees,
@@ -176,11 +180,15 @@ def assess(
         evacuated=int(evacuated),
         unreachable=problem.unreachable,
         standards=standards,
-        safe_zones=safe_zone_needs(z.safe_names, received, z.safe_area_m2, z.safe_capacity, z.safe_services, st),
+        safe_zones=safe_zone_needs(
+            z.safe_names, received, z.safe_area_m2,
+            z.safe_declared_capacity if z.safe_declared_capacity.size else z.safe_capacity, z.safe_services, st,
+            residents=z.safe_residents),
         vulnerable=vulnerable_needs(problem),
         exposure=exposure(problem, plan, simulation),
         border=None if open_problem is None else border_counterfactual(problem, open_problem, closed_lines),
         ete=ete,
         curves=curves,
         summary=summary,
+        provenance=problem.provenance,
     )

@@ -41,12 +41,14 @@ class SafeZoneNeeds:
         Safe zone name.
     received
         Evacuees who reached the zone (simulation) or were sent to it (plan).
+    residents
+        People already living in the zone before the evacuation; every need below is for ``residents + received``.
     capacity
-        The zone's capacity in persons (``None``: unlimited).
+        The zone's declared capacity in persons, residents included (``None``: unlimited).
     area_m2
         Usable site area in m2 (``None``: not given).
     site_m2_per_person
-        ``area_m2 / received`` (``None`` when either is unknown or nobody arrived).
+        ``area_m2 / (residents + received)`` (``None`` when either is unknown or nobody is there).
     site_gap_km2
         Extra land needed for ``site_area_m2_per_person`` each, in km2.
     covered_m2_needed, tents_needed
@@ -64,6 +66,7 @@ class SafeZoneNeeds:
 
     name: str
     received: int
+    residents: int
     capacity: float | None
     area_m2: float | None
     site_m2_per_person: float | None
@@ -109,8 +112,9 @@ def safe_zone_needs(
     capacity: NDArray[np.float64],
     services: dict[str, NDArray[np.float64]],
     standards: StandardsSpec,
+    residents: NDArray[np.floating] | list[float] | None = None,
 ) -> list[SafeZoneNeeds]:
-    """Needs and gaps of every safe zone.
+    """Needs and gaps of every safe zone, for the people it received and the people already living there.
 
     Parameters
     ----------
@@ -121,11 +125,13 @@ def safe_zone_needs(
     area_m2
         Usable site area of each zone (``nan``: not given).
     capacity
-        Capacity of each zone in persons (``inf``: unlimited).
+        Declared capacity of each zone in persons, residents included (``inf``: unlimited).
     services
         ``{"water_l_per_day", "water_points", "latrines", "health_facilities"}`` arrays (``nan``: not given).
     standards
         The minimums.
+    residents
+        People already living in each zone (default: none).
 
     Returns
     -------
@@ -141,6 +147,8 @@ def safe_zone_needs(
     """
     st = standards
     rec = np.asarray(received, dtype=np.int64)
+    res = np.zeros(len(names), dtype=np.int64) if residents is None or len(residents) == 0 else \
+        np.rint(np.asarray(residents, dtype=np.float64)).astype(np.int64)
     nan = np.full(len(names), np.nan)
 
     def svc(key: str, i: int) -> float | None:
@@ -149,7 +157,7 @@ def safe_zone_needs(
     out = []
     tent = persons_per_tent(st)
     for i, name in enumerate(names):
-        r = int(rec[i])
+        r = int(rec[i]) + int(res[i])
         area = _opt(float(area_m2[i]))
         per_person = area / r if area is not None and r > 0 else None
         site_gap = None if area is None else max(0.0, r * st.site_area_m2_per_person - area) / 1e6
@@ -168,7 +176,7 @@ def safe_zone_needs(
             return None if g is None else int(math.ceil(g - 1e-9))
 
         out.append(SafeZoneNeeds(
-            name=name, received=r, capacity=_opt(float(capacity[i])), area_m2=area,
+            name=name, received=int(rec[i]), residents=int(res[i]), capacity=_opt(float(capacity[i])), area_m2=area,
             site_m2_per_person=per_person, site_gap_km2=site_gap,
             covered_m2_needed=r * st.covered_area_m2_per_person, tents_needed=_need(r, tent),
             water_m3_day_needed=water_need, water_m3_day_available=water_avail,

@@ -8,6 +8,7 @@ import typer
 
 from evacplan.cli.ensemble_cmd import ensemble_command
 from evacplan.cli.info_cmd import info_command, validate_command
+from evacplan.cli.new_cmd import new_command
 from evacplan.cli.plan_cmd import plan_command
 from evacplan.cli.report_cmd import report_command
 from evacplan.cli.run_cmd import run_command
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("new")(new_command)
 app.command("info")(info_command)
 app.command("validate")(validate_command)
 app.command("plan")(plan_command)

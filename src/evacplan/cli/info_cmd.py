@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_label, user_errors
@@ -29,7 +30,9 @@ def info_command(
     if as_json:
         print(json.dumps(s, indent=2))
         return
-    console.print(f"[bold]{s['name']}[/]  ({s['crs'] or 'abstract coordinates'})")
+    console.print(f"[bold]{escape(s['name'])}[/]  ({s['crs'] or 'abstract coordinates'})")
+    if s["provenance"]:
+        console.print(escape(s["provenance"]), highlight=False)
     t = Table(title="Network", show_header=False)
     for k, v in (("nodes", f"{s['nodes']:,}"), ("edges (directed)", f"{s['edges']:,}"),
                  ("streets", f"{s['network_km']:,.1f} km"), ("closed edges removed", f"{s['closed_edges']:,}"),
@@ -50,11 +53,24 @@ def info_command(
     console.print(t)
     t = Table(title="Safe zones")
     t.add_column("safe zone")
-    t.add_column("capacity", justify="right")
+    t.add_column("area", justify="right")
+    t.add_column("declared capacity", justify="right")
+    t.add_column("residents", justify="right")
+    t.add_column("room left", justify="right")
     t.add_column("network nodes inside", justify="right")
+
+    def cap(v: float | None) -> str:
+        return "unlimited" if v is None else f"{v:,.0f}"
+
     for z in s["safe_zones"]:
-        t.add_row(z["name"], "unlimited" if z["capacity"] is None else f"{z['capacity']:,.0f}", f"{z['nodes']:,}")
+        area = "" if z["area_m2"] is None else f"{z['area_m2'] / 1e6:,.2f} km2"
+        t.add_row(z["name"], area, cap(z["declared_capacity"]), f"{z['residents']:,}", cap(z["capacity"]),
+                  f"{z['nodes']:,}")
     console.print(t)
+    console.print(f"People in the population layer: {s['people']:,} ({s['population']:,} evacuees, "
+                  f"{s['safe_zone_residents']:,} already in safe zones, "
+                  f"{s['people'] - s['population'] - s['safe_zone_residents'] - s['off_network']:,} staying "
+                  f"outside the danger zones).")
     cap = s["safe_capacity"]
     verdict = "enough" if cap is None or cap >= s["population"] else "[red]NOT enough[/]"
     console.print(f"Safe capacity {('unlimited' if cap is None else f'{cap:,.0f}')} for {s['population']:,} "

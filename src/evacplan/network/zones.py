@@ -26,7 +26,8 @@ class ZoneMap:
     safe_names
         Safe zone names, in scenario order.
     safe_capacity
-        Persons each safe zone can receive, ``float64[s]`` (``inf`` when unlimited).
+        Persons each safe zone can still receive, ``float64[s]`` (``inf`` when unlimited): its declared capacity
+        minus the people who already live in it (:attr:`safe_residents`), never below 0.
     node_safe
         Safe zone of each node, ``int32[n]``, ``-1`` outside every safe zone. Reaching such a node is reaching safety.
     safe_area_m2
@@ -34,6 +35,12 @@ class ZoneMap:
     safe_services
         Service inventory per safe zone: ``{"water_l_per_day": float64[s], "water_points": ..., "latrines": ...,
         "health_facilities": ...}`` (``nan`` where not given).
+    safe_residents
+        People already living in each safe zone (placed on its nodes; they stay), ``float64[s]``; empty when not
+        known (problems made without a population layer).
+    safe_declared_capacity
+        Each safe zone's capacity as declared (``capacity`` column, or area / m2 per person), before residents
+        are deducted, ``float64[s]``; empty when not known.
     """
 
     danger_names: tuple[str, ...]
@@ -44,6 +51,8 @@ class ZoneMap:
     node_safe: NDArray[np.int32]
     safe_area_m2: NDArray[np.float64]
     safe_services: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    safe_residents: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    safe_declared_capacity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     @property
     def sinks(self) -> NDArray[np.int64]:
@@ -57,3 +66,4 @@ class ZoneMap:
         assert self.danger_deadline_s.shape == (z,) and self.safe_capacity.shape == (s,)
         assert self.node_danger.max(initial=-1) < z and self.node_safe.max(initial=-1) < s
         assert np.all(self.safe_capacity >= 0)
+        assert self.safe_residents.shape in ((0,), (s,)) and self.safe_declared_capacity.shape in ((0,), (s,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -101,6 +102,8 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
         if len(polys):
             usable &= ~shapely.contains_xy(shapely.union_all(polys.values), net.x, net.y)
     persons, off = people_per_node(net, pts, usable, scenario.population.max_snap_m, scenario.population.scale_to)
+    zones = _deduct_residents(zones, persons)
+    placed = int(persons.sum())
     if scenario.population.evacuate == "danger_zones":
         persons = np.where(zones.node_danger >= 0, persons, 0)
     persons = np.where(zones.node_safe >= 0, 0, persons)  # people already in a safe zone stay
@@ -130,9 +133,21 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
         standards=scenario.standards,
         closed_edges=int(drop.sum()) if drop is not None else 0,
         jam_density_p_per_m2=scenario.network.defaults.jam_density_p_per_m2,
+        placed=placed,
+        provenance=scenario.provenance.sentence(),
     )
     problem.validate()
     return problem
+
+
+def _deduct_residents(zones: ZoneMap, persons: np.ndarray) -> ZoneMap:
+    """Residents of a safe zone count against its capacity: room left = declared capacity - residents (>= 0)."""
+    inside = zones.node_safe >= 0
+    residents = np.bincount(zones.node_safe[inside], weights=persons[inside].astype(np.float64),
+                            minlength=len(zones.safe_names)).astype(np.float64)
+    declared = zones.safe_capacity.astype(np.float64)
+    left = np.maximum(declared - residents, 0.0)
+    return dataclasses.replace(zones, safe_capacity=left, safe_residents=residents, safe_declared_capacity=declared)
 
 
 def _main_components(n: int, tail: np.ndarray, head: np.ndarray, share: float = 0.02) -> np.ndarray:

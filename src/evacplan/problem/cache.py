@@ -28,7 +28,7 @@ from evacplan.scenario.schema import GroupSpec, ModeSpec, Scenario, StandardsSpe
 __all__ = ["cache_dir", "cache_key", "load_cached", "store_cached"]
 
 log = logging.getLogger(__name__)
-_FORMAT = 2  # bump whenever what a build produces changes
+_FORMAT = 3  # bump whenever what a build produces changes
 
 
 def cache_dir() -> Path | None:
@@ -96,7 +96,8 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     arrays = {f"net_{k}": getattr(net, k) for k in ("node_id", "x", "y", "indptr", "tail", "head", "length_m",
                                                     "speed_mps", "capacity_per_s", "storage", "edge_id")}
     arrays.update({f"zone_{k}": getattr(z, k) for k in ("danger_deadline_s", "node_danger", "safe_capacity",
-                                                        "node_safe", "safe_area_m2")})
+                                                        "node_safe", "safe_area_m2", "safe_residents",
+                                                        "safe_declared_capacity")})
     arrays.update({f"svc_{k}": v for k, v in z.safe_services.items()})
     arrays.update({f"dem_{k}": getattr(d, k) for k in ("origin", "group", "mode", "count", "danger", "curve")})
     arrays["departure_cdf"] = p.departure_cdf
@@ -107,6 +108,7 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
         "safe_names": list(z.safe_names), "time_step_s": p.time_step_s, "horizon_s": p.horizon_s, "seed": p.seed,
         "off_network": p.off_network, "standards": dataclasses.asdict(p.standards), "closed_edges": p.closed_edges,
         "jam_density_p_per_m2": p.jam_density_p_per_m2,
+        "placed": p.placed, "provenance": p.provenance,
     }
     return arrays, meta
 
@@ -125,6 +127,7 @@ def _from_arrays(a: dict[str, np.ndarray], meta: dict) -> Problem:  # type: igno
         time_step_s=meta["time_step_s"], horizon_s=meta["horizon_s"], seed=meta["seed"], reachable=a["reachable"],
         off_network=meta["off_network"], standards=StandardsSpec(**meta["standards"]),
         closed_edges=meta["closed_edges"], jam_density_p_per_m2=meta["jam_density_p_per_m2"],
+        placed=meta["placed"], provenance=meta["provenance"],
     )
     problem.validate()
     return problem

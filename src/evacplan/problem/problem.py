@@ -50,6 +50,12 @@ class Problem:
         Number of edges removed because they enter or cross a closed area or crossing.
     jam_density_p_per_m2
         Persons per m2 of street at a standstill: the unit of :attr:`Network.storage` (one person-equivalent).
+    placed
+        Persons of the population layer placed on the network (evacuees, people who stay outside the danger zones,
+        and safe-zone residents); with :attr:`off_network` it is everyone the layer holds.
+    provenance
+        Whose streets stand in for which place (:meth:`evacplan.scenario.schema.ProvenanceSpec.sentence`); empty
+        when the scenario does not say.
     """
 
     name: str
@@ -66,6 +72,8 @@ class Problem:
     standards: StandardsSpec = field(default_factory=StandardsSpec)
     closed_edges: int = 0
     jam_density_p_per_m2: float = 5.4
+    placed: int = 0
+    provenance: str = ""
 
     @property
     def n_steps(self) -> int:

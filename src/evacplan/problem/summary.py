@@ -12,7 +12,12 @@ __all__ = ["problem_summary"]
 
 
 def problem_summary(p: Problem) -> dict[str, Any]:
-    """A JSON-ready summary: network size, population per danger zone and group, safe capacity, unreachable."""
+    """A JSON-ready summary: network size, population per danger zone and group, safe capacity, unreachable.
+
+    ``population`` counts the evacuees; ``people`` everyone the population layer holds (evacuees, people who stay
+    outside the danger zones, safe-zone residents and people too far from any street to place). A safe zone's
+    ``capacity`` is the room left once its ``residents`` are deducted from its ``declared_capacity``.
+    """
     net, z, d = p.network, p.zones, p.demand
     # each undirected street counted once: half the length of edges that have a reverse twin
     key = net.tail.astype(np.int64) * net.n_nodes + net.head
@@ -29,14 +34,19 @@ def problem_summary(p: Problem) -> dict[str, Any]:
             "by_group": {g.name: int(d.count[rows & (d.group == gi)].sum()) for gi, g in enumerate(d.groups)},
             "unreachable": int(d.count[rows & ~p.reachable].sum()),
         })
+    def num(a: np.ndarray, i: int) -> float | None:
+        return float(a[i]) if a.size > i and np.isfinite(a[i]) else None
+
     safe = [
-        {"name": name, "capacity": (None if not np.isfinite(z.safe_capacity[i]) else float(z.safe_capacity[i])),
-         "nodes": int((z.node_safe == i).sum())}
+        {"name": name, "capacity": num(z.safe_capacity, i), "declared_capacity": num(z.safe_declared_capacity, i),
+         "residents": int(z.safe_residents[i]) if z.safe_residents.size else 0,
+         "area_m2": num(z.safe_area_m2, i), "nodes": int((z.node_safe == i).sum())}
         for i, name in enumerate(z.safe_names)
     ]
     capacity = float(z.safe_capacity.sum())
     return {
         "name": p.name,
+        "provenance": p.provenance,
         "crs": net.crs,
         "nodes": net.n_nodes,
         "edges": net.n_edges,
@@ -44,6 +54,8 @@ def problem_summary(p: Problem) -> dict[str, Any]:
         "closed_edges": p.closed_edges,
         "modes": list(net.modes),
         "population": d.total,
+        "people": p.placed + p.off_network,
+        "safe_zone_residents": int(z.safe_residents.sum()) if z.safe_residents.size else 0,
         "by_group": {g.name: int(d.count[d.group == gi].sum()) for gi, g in enumerate(d.groups)},
         "by_mode": {m: int(d.count[d.mode == k].sum()) for k, m in enumerate(net.modes)},
         "danger_zones": per_zone,

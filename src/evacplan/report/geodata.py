@@ -228,8 +228,11 @@ def write_geopackage(
         # GDAL wants a .gpkg name: write beside the temporary file, then move it onto the temporary name
         work = tmp.with_name(tmp.name + ".gpkg")
         try:
+            meta = {"scenario": problem.name, "provenance": problem.provenance}
             for name, gdf in frames.items():
-                gdf.to_file(work, layer=name, driver="GPKG", engine="pyogrio")
+                desc = f"{problem.name}: {name}" + (f". {problem.provenance}" if problem.provenance else "")
+                gdf.to_file(work, layer=name, driver="GPKG", engine="pyogrio", layer_options={"DESCRIPTION": desc},
+                            dataset_metadata=meta)
             os.replace(work, tmp)
         finally:
             work.unlink(missing_ok=True)
@@ -289,7 +292,9 @@ def map_data(
         zone = d.danger[plan.row] if plan.n_groups else np.zeros(0, dtype=np.int32)
         dl = np.where(zone >= 0, z.danger_deadline_s[np.maximum(zone, 0)], np.inf)
         late = t_exit > dl + 1e-9
-        per_node = np.bincount(d.origin[plan.row[late]], weights=plan.count[late], minlength=net.n_nodes)
+        # (float: bincount of an empty selection is int64 whatever the weights)
+        per_node = np.bincount(d.origin[plan.row[late]], weights=plan.count[late], minlength=net.n_nodes
+                               ).astype(np.float64)
         per_node += np.bincount(d.origin, weights=plan.unplanned, minlength=net.n_nodes)
         for i in np.flatnonzero(per_node > 0):
             exposed_nodes.append([int(i), int(per_node[i])])

@@ -172,12 +172,13 @@ def _gaps(runs: list[VariantRun]) -> str:
     for r in runs:
         rows = []
         for s in r.assessment["safe_zones"]:
-            rows.append([escape(s["name"]), _num(s["received"]), _num(s["capacity"]), _num(s["site_m2_per_person"], 1),
+            rows.append([escape(s["name"]), _num(s["received"]), _num(s.get("residents", 0)), _num(s["capacity"]),
+                         _num(s["site_m2_per_person"], 1),
                          _gap(s["site_gap_km2"], 2), _num(s["tents_needed"]), _gap(s["water_gap_m3_day"], 0),
                          _gap(s["water_points_gap"]), _gap(s["latrines_gap"]), _gap(s["latrines_later_gap"]),
                          _gap(s["health_units_gap"])])
         out.append(f"<h3>{escape(r.label)}</h3>" + _table(
-            ["safe zone", "people received", "capacity", "site m2 / person", "extra land (km2)",
+            ["safe zone", "people received", "residents", "capacity", "site m2 / person", "extra land (km2)",
              "family tents", "water gap (m3/day)", "water points gap", "latrines gap (1/50)",
              "latrines gap (1/20)", "health units gap"], rows))
     note = (f"Minimums: {st['site_area_m2_per_person']:g} m2 site area, {st['covered_area_m2_per_person']:g} m2 "
@@ -187,7 +188,8 @@ def _gaps(runs: list[VariantRun]) -> str:
             "people (Sphere Handbook 2018, unless the scenario overrides them). Tents: a family tent of "
             f"{st['tent_covered_m2']:g} m2 covered floor (assumed; UNHCR family tent, approx.) shelters "
             f"{st['persons_per_tent']} persons at the covered-space minimum; no existing shelter is assumed. "
-            "'unknown': the scenario gives no inventory.")
+            "Needs are for the people received and the residents already there; capacity as declared, residents "
+            "included. 'unknown': the scenario gives no inventory.")
     return "".join(out) + f'<p class="note">{escape(note)}</p>'
 
 
@@ -250,6 +252,8 @@ def render_report(runs: list[VariantRun], title: str | None = None) -> str:
     from evacplan import __version__
 
     name = title or runs[0].assessment.get("scenario", "evacplan")
+    provenance = runs[0].assessment.get("provenance") or ""
+    prov = f"<p class='provenance'><b>{escape(provenance)}</b></p>" if provenance else ""
     maps: list[dict[str, Any]] = [{"label": r.label, "map": r.map} for r in runs if r.map is not None]
     buttons = "".join(f'<button data-i="{i}" class="{"on" if i == 0 else ""}">{escape(str(m["label"]))}</button>'
                       for i, m in enumerate(maps))
@@ -273,7 +277,8 @@ def render_report(runs: list[VariantRun], title: str | None = None) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<style>{CSS}</style></head><body>",
         f"<header><h1>{escape(name)}</h1><p>Evacuation report: {len(runs)} run(s). evacplan {__version__}, "
-        f"{now}. Figures are model estimates; check them against what is known on the ground.</p></header><main>",
+        f"{now}. Figures are model estimates; check them against what is known on the ground.</p>{prov}</header>"
+        "<main>",
         f"<section><h2>Summary</h2>{_summary(runs)}</section>",
         map_section,
         f"<section><h2>Clearance</h2>{_charts(runs)}</section>",

@@ -21,6 +21,7 @@ from evacplan.scenario.schema import (
     NetworkDefaults,
     NetworkSpec,
     PopulationSpec,
+    ProvenanceSpec,
     Scenario,
     StandardsSpec,
 )
@@ -30,7 +31,7 @@ from evacplan.scenario.variants import parse_variants
 __all__ = ["default_scenario_path", "load_scenario", "parse_scenario"]
 
 TOP_KEYS = ("name", "description", "time_step", "horizon", "seed", "network", "population", "danger_zones",
-            "safe_zones", "closed", "modes", "mobilization", "standards", "variants", "uncertainty")
+            "safe_zones", "closed", "modes", "mobilization", "standards", "variants", "uncertainty", "provenance")
 NETWORK_FORMATS = ("auto", "osm", "graphml", "tntp", "gmns")
 POPULATION_KINDS = ("auto", "raster", "polygons", "points")
 MODE_NAMES = ("walk", "cart", "vehicle")
@@ -271,6 +272,14 @@ def _standards(c: Collector, raw: dict[str, Any]) -> StandardsSpec:
     return StandardsSpec(**{k: float(v) for k, v in vals.items() if v is not None})
 
 
+def _provenance(c: Collector, raw: dict[str, Any]) -> ProvenanceSpec:
+    t = c.table(raw, "provenance", "")
+    c.unknown_keys(t, ("streets", "stands_for"), "provenance")
+    streets = c.string(t, "streets", "provenance", "")
+    stands_for = c.string(t, "stands_for", "provenance", "")
+    return ProvenanceSpec(str(streets or "").strip(), str(stands_for or "").strip())
+
+
 def parse_scenario(path: Path) -> Scenario:
     """Parse and check a scenario file (keys, types, ranges, that files exist); layers are checked by
     :func:`evacplan.problem.validate_scenario`.
@@ -308,6 +317,7 @@ def parse_scenario(path: Path) -> Scenario:
     standards = _standards(c, raw)
     variants = parse_variants(c, raw, base, float(horizon or 1440.0))
     uncertainty = parse_uncertainty(c, raw, float(horizon or 1440.0))
+    provenance = _provenance(c, raw)
     if c.problems or network is None or population is None or danger is None or safe is None:
         raise ScenarioInvalid(c.problems)
     return Scenario(
@@ -327,5 +337,6 @@ def parse_scenario(path: Path) -> Scenario:
         seed=int(seed),
         variants=variants,
         uncertainty=uncertainty,
+        provenance=provenance,
         raw=raw,
     )

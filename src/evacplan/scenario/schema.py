@@ -26,6 +26,7 @@ __all__ = [
     "NetworkDefaults",
     "NetworkSpec",
     "PopulationSpec",
+    "ProvenanceSpec",
     "Scenario",
     "StandardsSpec",
 ]
@@ -180,6 +181,34 @@ class StandardsSpec:
 
 
 @dataclass(frozen=True)
+class ProvenanceSpec:
+    """Where a scenario's layers come from, said wherever its results are shown.
+
+    Attributes
+    ----------
+    streets
+        Whose streets the network is (place, source, date), e.g. ``"Malta, Grand Harbour area (OpenStreetMap,
+        August 2018)"``.
+    stands_for
+        The place the scenario models when its streets are another place's, e.g. ``"Rafah governorate, southern
+        Gaza Strip, May 2024"``; empty when the streets are the place's own.
+    """
+
+    streets: str = ""
+    stands_for: str = ""
+
+    def sentence(self) -> str:
+        """One sentence for reports: whose streets stand in for which place (empty when nothing is declared)."""
+        if self.streets and self.stands_for:
+            return f"Streets of {self.streets}, standing in for {self.stands_for} (not that place's own streets)."
+        if self.streets:
+            return f"Streets: {self.streets}."
+        if self.stands_for:
+            return f"Models {self.stands_for}."
+        return ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A parsed, checked scenario.
 
@@ -202,6 +231,7 @@ class Scenario:
     seed: int = 0
     variants: tuple[VariantSpec, ...] = ()
     uncertainty: UncertaintySpec | None = None
+    provenance: ProvenanceSpec = field(default_factory=ProvenanceSpec)
     raw: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def input_paths(self) -> list[Path]:

@@ -13,6 +13,9 @@ more of these keys (the syntax and examples are in ``docs/report.md``):
     mobilization curve and route themselves).
 ``mobilization_delay``
     Minutes by which every departure curve starts later (everyone's departure is shifted; deadlines stay).
+``danger_zones``
+    A danger-zone layer replacing the scenario's (path relative to the scenario file; same name column), e.g. a
+    wider evacuation order. Per-zone mobilization curves apply to its zones by name.
 ``danger_buffer_m``
     Metres by which every danger zone grows (a larger danger area; deadlines stay).
 ``closed``
@@ -43,9 +46,9 @@ __all__ = ["BASELINE", "VARIANT_KEYS", "VariantSpec", "parse_variants", "slug", 
 #: Name of the scenario as given, without any variant.
 BASELINE = "baseline"
 #: Keys a ``[[variants]]`` table may hold.
-VARIANT_KEYS = ("name", "description", "compliance", "mobilization_delay", "danger_buffer_m", "closed",
-                "block_edges_near", "block_snap_m")
-_CHANGES = ("compliance", "mobilization_delay", "danger_buffer_m", "closed", "block_edges_near")
+VARIANT_KEYS = ("name", "description", "compliance", "mobilization_delay", "danger_zones", "danger_buffer_m",
+                "closed", "block_edges_near", "block_snap_m")
+_CHANGES = ("compliance", "mobilization_delay", "danger_zones", "danger_buffer_m", "closed", "block_edges_near")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class VariantSpec:
         Minutes added to every departure time (0: none).
     danger_buffer_m
         Metres added around every danger zone (0: none).
+    danger_zones
+        Danger-zone layer replacing the scenario's (absolute path), or ``None``.
     closed
         Extra closure layer (absolute path), or ``None``.
     block_points
@@ -80,11 +85,13 @@ class VariantSpec:
     closed: Path | None = None
     block_points: tuple[tuple[float, float], ...] = ()
     block_snap_m: float | None = None
+    danger_zones: Path | None = None
 
     @property
     def changes_network(self) -> bool:
         """Whether the variant needs the scenario built again (zones or closures change)."""
-        return self.danger_buffer_m > 0 or self.closed is not None or bool(self.block_points)
+        return (self.danger_buffer_m > 0 or self.closed is not None or bool(self.block_points)
+                or self.danger_zones is not None)
 
     def describe(self) -> str:
         """The variant's changes in words (its description when it has one)."""
@@ -95,6 +102,8 @@ class VariantSpec:
             parts.append(f"compliance {self.compliance:g}")
         if self.mobilization_delay_min:
             parts.append(f"departures {self.mobilization_delay_min:g} min later")
+        if self.danger_zones is not None:
+            parts.append(f"danger zones from {self.danger_zones.name}")
         if self.danger_buffer_m:
             parts.append(f"danger zones {self.danger_buffer_m:g} m larger")
         if self.closed is not None:
@@ -144,6 +153,9 @@ def parse_variants(c: Collector, raw: dict[str, Any], base: Path, horizon_min: f
         closed = None
         if "closed" in v:
             closed = _closed_path(c, v["closed"], f"{w}.closed", base)
+        danger = None
+        if "danger_zones" in v:
+            danger = _closed_path(c, v["danger_zones"], f"{w}.danger_zones", base)
         points = _points(c, v.get("block_edges_near"), f"{w}.block_edges_near")
         if not any(k in v for k in _CHANGES):
             c.add(w, f"variant {name!r} changes nothing; give at least one of {list(_CHANGES)}")
@@ -151,7 +163,7 @@ def parse_variants(c: Collector, raw: dict[str, Any], base: Path, horizon_min: f
             out.append(VariantSpec(
                 name=name.strip(), description=desc or "", compliance=None if comp is None else float(comp),
                 mobilization_delay_min=float(delay or 0.0), danger_buffer_m=float(buf or 0.0), closed=closed,
-                block_points=points, block_snap_m=None if snap is None else float(snap),
+                block_points=points, block_snap_m=None if snap is None else float(snap), danger_zones=danger,
             ))
     return tuple(out)
 
@@ -219,9 +231,11 @@ def variant_scenario(scenario: Scenario, variant: VariantSpec, folder: str | Pat
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     changes: dict[str, Any] = {}
+    if variant.danger_zones is not None and variant.danger_buffer_m <= 0:
+        changes["danger_zones"] = LayerSpec(variant.danger_zones, None, scenario.danger_zones.name_column)
     if variant.danger_buffer_m > 0:
         spec = scenario.danger_zones
-        gdf = _read(spec.path, spec.layer)
+        gdf = _read(spec.path, spec.layer) if variant.danger_zones is None else _read(variant.danger_zones, None)
         metric = gdf.estimate_utm_crs() if gdf.crs is not None and gdf.crs.is_geographic else gdf.crs
         gdf = gdf.to_crs(metric)
         gdf["geometry"] = gdf.geometry.buffer(variant.danger_buffer_m)
