@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from evacplan._atomic import atomic_path
+from evacplan.errors import Problem as Finding
 from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
@@ -28,7 +29,7 @@ from evacplan.scenario.schema import GroupSpec, ModeSpec, Scenario, StandardsSpe
 __all__ = ["cache_dir", "cache_key", "load_cached", "store_cached"]
 
 log = logging.getLogger(__name__)
-_FORMAT = 2  # bump whenever what a build produces changes
+_FORMAT = 3  # bump whenever what a build produces changes
 
 
 def cache_dir() -> Path | None:
@@ -106,6 +107,7 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
         "groups": [dataclasses.asdict(g) for g in d.groups], "danger_names": list(z.danger_names),
         "safe_names": list(z.safe_names), "time_step_s": p.time_step_s, "horizon_s": p.horizon_s, "seed": p.seed,
         "off_network": p.off_network, "standards": dataclasses.asdict(p.standards), "closed_edges": p.closed_edges,
+        "findings": [[f.file, f.where, f.message] for f in p.findings],
     }
     return arrays, meta
 
@@ -124,6 +126,7 @@ def _from_arrays(a: dict[str, np.ndarray], meta: dict) -> Problem:  # type: igno
         time_step_s=meta["time_step_s"], horizon_s=meta["horizon_s"], seed=meta["seed"], reachable=a["reachable"],
         off_network=meta["off_network"], standards=StandardsSpec(**meta["standards"]),
         closed_edges=meta["closed_edges"],
+        findings=tuple(Finding(str(f), str(w), str(m), True) for f, w, m in meta.get("findings", [])),
     )
     problem.validate()
     return problem

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.errors import Problem as Finding
 from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
@@ -48,6 +49,9 @@ class Problem:
         Humanitarian minimums of the scenario.
     closed_edges
         Number of edges removed because they enter or cross a closed area or crossing.
+    findings
+        What the sanity checks found implausible (:mod:`evacplan.problem.sanity`); commands stop on these unless
+        forced.
     """
 
     name: str
@@ -63,6 +67,7 @@ class Problem:
     off_network: int = 0
     standards: StandardsSpec = field(default_factory=StandardsSpec)
     closed_edges: int = 0
+    findings: tuple[Finding, ...] = ()
 
     @property
     def n_steps(self) -> int:
