@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "EvacplanError",
+    "InputError",
     "OutputError",
     "Problem",
     "ResourceLimitError",
@@ -92,3 +93,7 @@ class ResourceLimitError(MemoryError, EvacplanError):
 class OutputError(OSError, EvacplanError):
     """An output folder or file cannot be written (a file where a folder is expected, a folder evacplan did not
     write, a read-only or full disk)."""
+
+
+class InputError(ValueError, EvacplanError):
+    """An input other than the scenario (a plan folder given with ``--plan``) cannot be used."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -236,7 +236,8 @@ def _labels(gdf: gpd.GeoDataFrame | None) -> list[str]:
 
 
 def _sanity(
-    scenario: Scenario, raw: RawNetwork, crs: str, net: Network, zones: ZoneMap, layers: tuple[object, ...],
+    scenario: Scenario, raw: RawNetwork, crs: str, net: Network, zones: ZoneMap,
+    layers: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None],
     scan: RasterScan | None, pts: PopulationPoints, placed: int, off: int, demand: Demand,
     reachable: NDArray[np.bool_], closed_edges: int,
 ) -> list[Problem_]:
@@ -245,9 +246,9 @@ def _sanity(
     pop = scenario.population
     extents = [
         LayerExtent("danger_zones", str(scenario.danger_zones.path), _crs(danger), bounds_of(danger.geometry),
-                    _labels(danger)),  # type: ignore[union-attr]
+                    _labels(danger)),
         LayerExtent("safe_zones", str(scenario.safe_zones.path), _crs(safe), bounds_of(safe.geometry),
-                    _labels(safe)),  # type: ignore[union-attr]
+                    _labels(safe)),
     ]
     if closed is not None and scenario.closed is not None:
         extents.append(LayerExtent("closed", str(scenario.closed.path), _crs(closed), bounds_of(closed.geometry),
@@ -396,13 +397,17 @@ def validate_scenario(path: str | Path | None = None) -> list[Problem_]:
     return list(problem.findings) + variant_problems(scenario)
 
 
-def variant_layer_problems(scenario: Scenario) -> list[Problem_]:
-    """Problems of the layers the variants add (read and checked like the baseline's layers)."""
+def variant_layer_problems(scenario: Scenario, only: Iterable[str] | None = None) -> list[Problem_]:
+    """Problems of the layers the variants add (read and checked like the baseline's layers).
+
+    ``only``: the names of the variants to check (default: every variant).
+    """
     from evacplan.scenario.layers import read_layer
 
     c = Collector(str(scenario.file))
+    names = None if only is None else set(only)
     for i, spec in enumerate(scenario.variants):
-        if spec.closed is not None:
+        if spec.closed is not None and (names is None or spec.name in names):
             read_layer(c, spec.closed, None, f"variants[{i}].closed ({spec.name})")
     return c.problems
 

@@ -100,7 +100,7 @@ def _to_metric(src: str | None, dst: str, b: NDArray[np.float64], swap: bool = F
         out = np.full_like(b, np.nan)
         for i, row in enumerate(b):
             if np.isfinite(row).all():
-                out[i] = tr.transform_bounds(*row, densify_pts=11)
+                out[i] = tr.transform_bounds(row[0], row[1], row[2], row[3], densify_pts=11)
     except Exception:  # pyproj refuses coordinates its projection cannot take
         return None
     ok = np.isfinite(b).all(axis=1)
@@ -196,7 +196,7 @@ def extent_findings(layers: Sequence[LayerExtent], metric_crs: str, network_crs:
             continue
         span = _span_m(layer)
         for i in np.flatnonzero(rows & (span > max(MAX_FEATURE_SPAN_M, 10 * net_span))):
-            out.append(Finding(layer.file, f"{layer.where} feature {layer.labels[i]}",
+            out.append(Finding(layer.file, f"{layer.where} feature {layer.labels[int(i)]}",
                                f"spans {span[i] / 1000:,.0f} km while the network spans {net_span / 1000:,.1f} km: "
                                "a polygon spanning the world? draw the zone itself", True))
         m = _to_metric(layer.crs, metric_crs, layer.bounds)
@@ -217,7 +217,7 @@ def extent_findings(layers: Sequence[LayerExtent], metric_crs: str, network_crs:
                                f"network ({net_box}): nothing in it touches a street{hint}", True))
         elif layer.per_feature:
             for i in np.flatnonzero(off)[:5]:
-                out.append(Finding(layer.file, f"{layer.where} feature {layer.labels[i]}",
+                out.append(Finding(layer.file, f"{layer.where} feature {layer.labels[int(i)]}",
                                    f"lies {gap[i]:,.0f} m from the network ({net_box}): no street in it", True))
     return out
 
@@ -287,7 +287,7 @@ def polygon_density_findings(population_file: str, polygons: object, counts: NDA
     with np.errstate(divide="ignore", invalid="ignore"):
         dens = counts * factor / area
     for i in np.flatnonzero(np.isfinite(dens) & (dens > limit))[:5]:
-        out.append(Finding(population_file, f"population feature {labels[i]}",
+        out.append(Finding(population_file, f"population feature {labels[int(i)]}",
                            f"holds {counts[i] * factor:,.0f} people on {area[i]:,.0f} m2: {dens[i]:.3g} per m2, more "
                            f"than a packed crowd (network.defaults.jam_density = {limit:g} per m2)", True))
     return out

@@ -109,7 +109,7 @@ def _merge(r: NDArray[np.float64], c: NDArray[np.float64], v: NDArray[np.float64
     w = np.bincount(inv, weights=v, minlength=uniq.size)
     rr = np.bincount(inv, weights=v * r, minlength=uniq.size) / w
     cc = np.bincount(inv, weights=v * c, minlength=uniq.size) / w
-    return rr, cc, w
+    return rr, cc, w.astype(np.float64)
 
 
 def scan_raster(path: str | Path, *, collect: bool = True, max_points: int = MAX_POINTS,
