@@ -132,21 +132,21 @@ def write_layers(folder: Path) -> None:
                      crs=4326).to_file(folder / "closed.geojson", driver="GeoJSON")
     gpd.GeoDataFrame({"name": ["debris"]}, geometry=[box(24.9478, 60.1690, 24.9482, 60.1694)], crs=4326).to_file(
         folder / "variant_closed.geojson", driver="GeoJSON")
-    write_raster(folder / "population.tif", np.random.default_rng(0).uniform(0, 4, (45, 75)))
+    raster(folder / "population.tif", np.random.default_rng(0).uniform(0, 4, (45, 75)))
 
 
-def write_raster(path: Path, values: np.ndarray, *, crs: str | None = "EPSG:32635",
+def raster(path: Path, values: np.ndarray, *, crs: str | None = "EPSG:32635",
                  origin: tuple[float, float] = (385600.0, 6672250.0), cell: float = 10.0,
-                 nodata: float | None = None) -> None:
-    """A single-band float32 GeoTIFF of ``values`` (rows from north to south)."""
+                 nodata: float | None = None, dtype: str = "float32") -> None:
+    """A single-band GeoTIFF of ``values`` (rows from north to south)."""
     profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1,
-               "dtype": "float32", "transform": from_origin(*origin, cell, cell)}
+               "dtype": dtype, "transform": from_origin(*origin, cell, cell)}
     if crs is not None:
         profile["crs"] = crs
     if nodata is not None:
         profile["nodata"] = nodata
     with rasterio.open(path, "w", **profile) as dst:
-        dst.write(np.asarray(values, dtype="float32"), 1)
+        dst.write(np.asarray(values, dtype=dtype), 1)
 
 
 @pytest.fixture(autouse=True)
@@ -183,3 +183,10 @@ def edited(old: str, new: str, text: str = CITY_TOML) -> str:
 def edit() -> Callable[..., str]:
     """``edit(old, new, text=CITY_TOML)``: the scenario text with one change."""
     return edited
+
+
+@pytest.fixture
+def write_raster() -> Callable[..., None]:
+    """``write_raster(path, values, crs="EPSG:32635", origin=..., cell=10.0, nodata=None, dtype="float32")``: a
+    GeoTIFF in the tiny city's grid (75 x 45 cells of 10 m cover the network)."""
+    return raster

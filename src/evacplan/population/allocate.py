@@ -48,12 +48,12 @@ def people_per_node(
     """
     n = net.n_nodes
     idx = np.flatnonzero(usable)
-    if idx.size == 0:
-        return np.zeros(n, dtype=np.int64), int(round(float(pts.count.sum())))
-    tree = cKDTree(np.c_[net.x[idx], net.y[idx]])
     counts = pts.count.astype(np.float64)
     if scale_to is not None and counts.sum() > 0:
         counts = counts * (scale_to / counts.sum())
+    if idx.size == 0:
+        return np.zeros(n, dtype=np.int64), int(round(float(counts.sum())))
+    tree = cKDTree(np.c_[net.x[idx], net.y[idx]])
     per_node = np.zeros(n, dtype=np.float64)
     spread = np.zeros(counts.size, dtype=bool)
     if pts.polygons is not None:

@@ -159,8 +159,8 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
     specs = [scenario.mobilization] + [s for _, s in scenario.zone_mobilization]
     cdf = np.vstack([departure_curve(s, t_min) for s in specs])
     reachable = reachable_rows(net, zones, demand)
-    findings += _sanity(scenario, raw, crs, net, zones, layers_in, scan, pts, placed, off, demand, reachable,
-                        int(drop.sum()) if drop is not None else 0)
+    findings += _sanity(scenario, raw, crs, net, zones, layers_in, scan, pts, (placed, off, int(usable.sum())),
+                        demand, reachable, int(drop.sum()) if drop is not None else 0)
     problem = Problem(
         name=scenario.name,
         network=net,
@@ -238,10 +238,12 @@ def _labels(gdf: gpd.GeoDataFrame | None) -> list[str]:
 def _sanity(
     scenario: Scenario, raw: RawNetwork, crs: str, net: Network, zones: ZoneMap,
     layers: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None],
-    scan: RasterScan | None, pts: PopulationPoints, placed: int, off: int, demand: Demand,
+    scan: RasterScan | None, pts: PopulationPoints, placement: tuple[int, int, int], demand: Demand,
     reachable: NDArray[np.bool_], closed_edges: int,
 ) -> list[Problem_]:
-    """The sanity findings of a built scenario (see :mod:`evacplan.problem.sanity`)."""
+    """The sanity findings of a built scenario (see :mod:`evacplan.problem.sanity`); ``placement`` is (people
+    placed, people off the network, usable nodes)."""
+    placed, off, usable_nodes = placement
     danger, safe, closed = layers
     pop = scenario.population
     extents = [
@@ -281,8 +283,10 @@ def _sanity(
     street_m2 = float(net.storage.sum()) / 2.0 / jam if crs else 0.0
     out += count_findings(
         population_file=str(pop.path), danger_file=str(scenario.danger_zones.path),
-        safe_file=str(scenario.safe_zones.path), evacuate=pop.evacuate, max_snap_m=pop.max_snap_m,
-        total=total * factor, placed=placed, off_network=off, danger_nodes=int((zones.node_danger >= 0).sum()),
+        safe_file=str(scenario.safe_zones.path),
+        closed_file=str(scenario.closed.path) if scenario.closed is not None else None, evacuate=pop.evacuate,
+        max_snap_m=pop.max_snap_m, total=total * factor, placed=placed, off_network=off, usable_nodes=usable_nodes,
+        danger_nodes=int((zones.node_danger >= 0).sum()),
         danger_names=zones.danger_names, evacuees=demand.total, unreachable=int(demand.count[~reachable].sum()),
         safe_nodes=[int(k) for k in safe_nodes], safe_names=zones.safe_names, safe_capacity=zones.safe_capacity,
         closed_edges=closed_edges, street_m2=street_m2,

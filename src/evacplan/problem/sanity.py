@@ -236,8 +236,9 @@ def bounds_of(geoms: object) -> NDArray[np.float64]:
     return out
 
 
-def count_findings(*, population_file: str, danger_file: str, safe_file: str, evacuate: str, max_snap_m: float,
-                   total: float, placed: int, off_network: int, danger_nodes: int, danger_names: Sequence[str],
+def count_findings(*, population_file: str, danger_file: str, safe_file: str, closed_file: str | None, evacuate: str,
+                   max_snap_m: float, total: float, placed: int, off_network: int, usable_nodes: int,
+                   danger_nodes: int, danger_names: Sequence[str],
                    evacuees: int, unreachable: int, safe_nodes: Sequence[int], safe_names: Sequence[str],
                    safe_capacity: NDArray[np.float64], closed_edges: int, street_m2: float) -> list[Finding]:
     """Findings on who is placed, where, and whether they can reach safety (see the module docstring)."""
@@ -253,6 +254,9 @@ def count_findings(*, population_file: str, danger_file: str, safe_file: str, ev
         if people <= 0:
             why = "the population layer holds no people"
             f = population_file
+        elif placed == 0 and usable_nodes == 0 and closed_file:
+            why = "no street node is usable: the closed areas cover every node of the network"
+            f = closed_file
         elif placed == 0:
             why = (f"none of its {people:,.0f} people lies within max_snap_m = {max_snap_m:g} m of a usable street "
                    "node")
@@ -264,7 +268,7 @@ def count_findings(*, population_file: str, danger_file: str, safe_file: str, ev
         else:
             why = f"{placed:,} people are placed, none of them {who}"
             f = danger_file
-        out.append(Finding(f, "danger_zones" if f == danger_file else "population",
+        out.append(Finding(f, {danger_file: "danger_zones", population_file: "population"}.get(f, "closed"),
                            f"nobody is placed {who} (0 evacuees): {why}", True))
     elif unreachable >= evacuees:
         nodes = ", ".join(f"{n!r}: {k} node(s), capacity {c:,.0f}" for n, k, c in

@@ -41,12 +41,12 @@ def resolve_input(base: Path, value: str) -> tuple[Path, str | None]:
     return p, input_path_problem(p, value)
 
 
-def input_path_problem(p: Path, label: str | None = None) -> str | None:
+def input_path_problem(p: Path, label: str | None = None, neighbours: bool = True) -> str | None:
     """Why the (resolved) input path ``p`` cannot be read, or ``None``.
 
     Reports symlink loops, named pipes, devices, sockets, files under :data:`SYSTEM_ROOTS`, and special files among
-    a folder's entries (a GMNS folder) or beside a file under the same name (a shapefile's ``.dbf``, ``.shx`` ...).
-    A path that does not exist gives ``None``.
+    a folder's entries (a GMNS folder) or beside a file under the same name (a shapefile's ``.dbf``, ``.shx`` ...)
+    unless ``neighbours`` is false. A path that does not exist gives ``None``.
     """
     name = repr(label) if label is not None else str(p)
     try:
@@ -63,6 +63,8 @@ def input_path_problem(p: Path, label: str | None = None) -> str | None:
     kind = _kind(st.st_mode)
     if kind is not None:
         return f"{name} is {kind}, not a file: evacplan reads layers from regular files"
+    if not neighbours:
+        return None
     if stat.S_ISDIR(st.st_mode):
         others = sorted(p.iterdir())[:10_000]
     else:

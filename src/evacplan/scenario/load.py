@@ -285,7 +285,7 @@ def parse_scenario(path: Path) -> Scenario:
     """
     path = Path(path)
     c = Collector(str(path))
-    why = input_path_problem(path.absolute(), str(path))
+    why = input_path_problem(path.absolute(), str(path), neighbours=False)
     if why is not None:
         c.add("", why)
         raise ScenarioInvalid(c.problems)
