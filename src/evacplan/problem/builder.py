@@ -190,8 +190,13 @@ def _reader_message(exc: BaseException) -> str:
     return text
 
 
+#: No street edge is longer than this (1,000 km); a longer one is a length in the wrong unit.
+MAX_EDGE_LENGTH_M = 1e6
+
+
 def _check_network(raw: RawNetwork, c: Collector, f: str) -> None:
-    """Node coordinates that are not finite or that the network's CRS cannot hold; a network with no edge."""
+    """Node coordinates that are not finite or that the network's CRS cannot hold; a network with no edge; edges
+    of absurd length."""
     x = pd.to_numeric(raw.nodes.x, errors="coerce").to_numpy(dtype=np.float64)
     y = pd.to_numeric(raw.nodes.y, errors="coerce").to_numpy(dtype=np.float64)
     if x.size == 0 or len(raw.edges) == 0:
@@ -204,6 +209,13 @@ def _check_network(raw: RawNetwork, c: Collector, f: str) -> None:
         c.add("network.path", f"{int(bad.sum())} node(s) have coordinates that are not numbers (node "
               f"{raw.nodes['id'].iloc[i]!r}: x={raw.nodes.x.iloc[i]!r}, y={raw.nodes.y.iloc[i]!r})", file=f)
         return
+    if "length_m" in raw.edges.columns:
+        length = pd.to_numeric(raw.edges["length_m"], errors="coerce").to_numpy(dtype=np.float64)
+        long = np.isfinite(length) & (length > MAX_EDGE_LENGTH_M) | np.isinf(length)
+        if long.any():
+            i = int(np.argmax(long))
+            c.add("network.path", f"{int(long.sum())} edge(s) longer than {MAX_EDGE_LENGTH_M / 1000:,.0f} km (edge "
+                  f"{raw.edges['edge_id'].iloc[i]!r}: length {length[i]:.3g} m): a length in the wrong unit?", file=f)
     box = f"x {x.min():.6g}..{x.max():.6g}, y {y.min():.6g}..{y.max():.6g}"
     if raw.crs:
         from pyproj import CRS

@@ -172,11 +172,20 @@ def read_zone_layers(
     return danger, safe, closed
 
 
+def _utm_zone(bounds: np.ndarray) -> str:
+    """The UTM zone (``"EPSG:326NN"`` north, ``"EPSG:327NN"`` south) of the centre of lon/lat ``bounds``."""
+    lon, lat = (bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        raise ValueError("no finite coordinates")
+    zone = min(max(int((lon + 180.0) // 6.0) + 1, 1), 60)
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
 def _overlaps(c: Collector, scenario: Scenario, danger: Any, safe: Any) -> None:
     if safe is None or safe.crs is None or not safe.is_valid.all():
         return
     try:
-        metric = safe.to_crs(safe.estimate_utm_crs()) if safe.crs.is_geographic else safe
+        metric = safe.to_crs(_utm_zone(safe.total_bounds)) if safe.crs.is_geographic else safe
     except (ValueError, RuntimeError):  # coordinates no UTM zone holds: reported by the extent checks
         return
     f = str(scenario.safe_zones.path)
