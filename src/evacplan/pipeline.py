@@ -37,7 +37,6 @@ from evacplan.errors import Problem as Problem_
 from evacplan.errors import ScenarioInvalid
 from evacplan.planning import Plan, write_plan
 from evacplan.planning import plan as make_plan
-from evacplan.planning.api import TABLE_BUDGET
 from evacplan.problem import Problem, build_problem
 from evacplan.problem.builder import variant_layer_problems
 from evacplan.problem.cache import cache_key, load_cached, store_cached
@@ -252,7 +251,7 @@ def run_scenario(
         require_sane(findings, opts.force)
         for spec, _name, _folder, p, _sc in runs:
             replan = spec is None or p is not problem
-            check_memory(p, plan=replan, simulate=opts.simulate, method=opts.method, table_budget=TABLE_BUDGET)
+            check_memory(p, plan=replan, simulate=opts.simulate, method=opts.method)
         base_plan: Plan | None = None
         for spec, name, folder, p, sc in runs:
             result.variants[name] = out / folder.name

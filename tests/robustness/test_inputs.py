@@ -1,12 +1,10 @@
-"""Special files are refused before anything opens them (a named pipe must not make ``validate`` wait forever), and a
-variant's layers are validated exactly like the baseline's, by ``validate`` and before ``run`` writes anything."""
+"""Special files are refused before anything opens them, and a variant's layers are validated exactly like the
+baseline's, by ``validate`` and before ``run`` writes anything. (Named pipes, which could hang a test, are tested in
+a subprocess with a timeout: ``test_mutations.py``.)"""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +14,6 @@ from typer.testing import CliRunner, Result
 from evacplan.cli import app
 
 runner = CliRunner()
-SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def squash(text: str) -> str:
@@ -36,22 +33,6 @@ def use_layer(path: Path, key_line: str, new: str) -> None:
     path.write_text(text.replace(key_line, new))
 
 
-@pytest.mark.parametrize("layer", ["population", "danger_zones", "network"])
-def test_named_pipe_as_a_layer_does_not_hang_validate(layer: str, make_city: Callable[..., Path]) -> None:
-    path = make_city()
-    fifo = path.parent / "pipe.geojson"
-    os.mkfifo(fifo)
-    old = {"population": 'path = "population.tif"', "danger_zones": 'path = "danger_zones.geojson"',
-           "network": 'path = "network"'}[layer]
-    use_layer(path, old, 'path = "pipe.geojson"')
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    proc = subprocess.run([sys.executable, "-c", "from evacplan.cli import main; main()", "validate", str(path)],
-                          env=env, capture_output=True, text=True, timeout=120)  # a hang fails here
-    assert proc.returncode == 2, proc.stderr
-    assert squash(f"{layer}.path: 'pipe.geojson' is a named pipe (FIFO), not a file") in squash(proc.stderr)
-    assert "Traceback" not in proc.stderr
-
-
 def test_a_device_and_a_system_file_are_not_layers(make_city: Callable[..., Path]) -> None:
     path = make_city()
     use_layer(path, 'path = "closed.geojson"', 'path = "/dev/zero"')
@@ -63,23 +44,7 @@ def test_a_device_and_a_system_file_are_not_layers(make_city: Callable[..., Path
                  "a system file, not a data layer")
 
 
-def test_named_pipe_beside_a_shapefile(make_city: Callable[..., Path]) -> None:
-    import geopandas as gpd
-
-    path = make_city()
-    gpd.read_file(path.parent / "closed.geojson").iloc[:1].to_file(path.parent / "closed.shp")
-    (path.parent / "closed.dbf").unlink()
-    os.mkfifo(path.parent / "closed.dbf")
-    use_layer(path, 'path = "closed.geojson"', 'path = "closed.shp"')
-    assert_stops(runner.invoke(app, ["validate", str(path)]), "closed.dbf (beside or inside 'closed.shp') is a named "
-                 "pipe (FIFO)")
-
-
-def test_scenario_file_that_is_a_pipe_or_a_folder(tmp_path: Path) -> None:
-    fifo = tmp_path / "pipe" / "scenario.toml"
-    fifo.parent.mkdir()
-    os.mkfifo(fifo)
-    assert_stops(runner.invoke(app, ["validate", str(fifo)]), "is a named pipe (FIFO), not a file")
+def test_scenario_file_that_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "folder.toml").mkdir()
     assert_stops(runner.invoke(app, ["validate", str(tmp_path / "folder.toml")]), "is a folder, not a scenario file")
 

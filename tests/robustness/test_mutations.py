@@ -76,20 +76,47 @@ def test_every_mutation_is_valid_or_a_message(tmp_path: Path, make_city: Callabl
     assert not lax, lax
     stricter = [r["id"] for r in results if r["plan"][0] == 0 and r["validate"][0] == 2]
     assert all("variant" in i for i in stricter), stricter
-@pytest.mark.parametrize("layer", ["population.tif", "safe_zones.geojson", "closed.geojson", "variant_closed.geojson",
-                                   "network/link.csv"])
-def test_named_pipe_in_place_of_a_layer(layer: str, make_city: Callable[..., Path], tmp_path: Path) -> None:
-    path = make_city()
-    target = path.parent / layer
-    if layer.startswith("network/"):  # a pipe inside the GMNS folder
-        shutil.copytree((path.parent / "network").resolve(), path.parent / "net")
-        path.write_text(path.read_text().replace('path = "network"', 'path = "net"'))
-        target = path.parent / "net" / "link.csv"
-    target.unlink()
-    os.mkfifo(target)
+FIFO_SCRIPT = """
+import json, sys
+from typer.testing import CliRunner
+from evacplan.cli import app
+for path, out in json.loads(sys.argv[1]):
+    print("case", path, flush=True)
+    for args in (["validate", path], ["plan", path, "--out", out]):
+        r = CliRunner().invoke(app, args)
+        exc = r.exception if r.exception is not None and not isinstance(r.exception, SystemExit) else None
+        print(json.dumps([path, args[0], r.exit_code, r.output, repr(exc) if exc else None]), flush=True)
+"""
+
+
+def test_named_pipes_in_place_of_layers(make_city: Callable[..., Path], tmp_path: Path) -> None:
+    """A named pipe as the scenario file, as each layer, beside a shapefile or inside a GMNS folder: refused before
+    anything opens it. One subprocess runs every case; its timeout catches a hang (its output names the case)."""
+    import geopandas as gpd
+
+    cases = []
+    for layer in ("scenario.toml", "population.tif", "danger_zones.geojson", "safe_zones.geojson", "closed.geojson",
+                  "variant_closed.geojson", "net/link.csv", "closed.dbf"):
+        path = make_city()
+        if layer.startswith("net/"):  # a pipe inside the GMNS folder
+            shutil.copytree((path.parent / "network").resolve(), path.parent / "net")
+            path.write_text(path.read_text().replace('path = "network"', 'path = "net"'))
+        if layer == "closed.dbf":  # a pipe beside a shapefile
+            gpd.read_file(path.parent / "closed.geojson").iloc[:1].to_file(path.parent / "closed.shp")
+            path.write_text(path.read_text().replace('path = "closed.geojson"', 'path = "closed.shp"'))
+        target = path.parent / layer
+        target.unlink()
+        os.mkfifo(target)
+        cases.append([str(path), str(path.parent / "plan")])
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    for args in (["validate", str(path)], ["plan", str(path), "--out", str(tmp_path / "plan")]):
-        proc = subprocess.run([sys.executable, "-c", "from evacplan.cli import main; main()", *args], env=env,
-                              capture_output=True, text=True, timeout=120)  # a hang fails here
-        assert proc.returncode == 2, proc.stderr
-        assert "named pipe (FIFO)" in proc.stderr and "Traceback" not in proc.stderr
+    try:
+        proc = subprocess.run([sys.executable, "-c", FIFO_SCRIPT, json.dumps(cases)], env=env, capture_output=True,
+                              text=True, timeout=180)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"hang; the last case started: {exc.stdout!r}")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("[")]
+    assert len(rows) == 2 * len(cases)
+    for path, command, code, output, exc in rows:
+        assert exc is None and code == 2, (path, command, code, output, exc)
+        assert "namedpipe(FIFO)" in "".join(output.split()), (path, command, output)

@@ -118,7 +118,6 @@ def ensemble_command(
     import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
 
     from evacplan.ensemble import MemberSettings, UncertaintySpec, run_ensemble
-    from evacplan.planning.api import TABLE_BUDGET
     from evacplan.problem import load_problem
     from evacplan.problem.resources import check_memory
 
@@ -128,7 +127,7 @@ def ensemble_command(
     with user_errors():
         problem = load_problem(scenario, force=force)
         check_memory(problem, plan=replan or (plan_dir is None and not no_plan), packet_size=packet_size,
-                     method=method, table_budget=TABLE_BUDGET)
+                     method=method)
         spec = _uncertainty(scenario, uncertainty, problem.horizon_s / 60.0)
         if spec is None:
             err_console.print(f"[yellow]warning[/]: {scenario_label(scenario)} declares no [uncertainty]; every "

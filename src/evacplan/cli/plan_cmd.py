@@ -24,7 +24,6 @@ def plan_command(
     """Plan the evacuation of SCENARIO and write the plan to --out."""
     from evacplan._atomic import check_output_folder, replaced_folder
     from evacplan.planning import METHODS, plan, write_plan
-    from evacplan.planning.api import TABLE_BUDGET
     from evacplan.problem import load_problem
     from evacplan.problem.resources import check_memory
 
@@ -34,7 +33,7 @@ def plan_command(
         check_output_folder(out)
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
             problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m), force=force)
-        check_memory(problem, simulate=False, method=method, table_budget=TABLE_BUDGET)
+        check_memory(problem, simulate=False, method=method)
         with Progress(
             TextColumn("[bold]planning ({task.fields[method]})"),
             BarColumn(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -214,8 +215,9 @@ def _check_network(raw: RawNetwork, c: Collector, f: str) -> None:
         long = np.isfinite(length) & (length > MAX_EDGE_LENGTH_M) | np.isinf(length)
         if long.any():
             i = int(np.argmax(long))
+            edge = raw.edges["edge_id"].astype(object).iloc[i]
             c.add("network.path", f"{int(long.sum())} edge(s) longer than {MAX_EDGE_LENGTH_M / 1000:,.0f} km (edge "
-                  f"{raw.edges['edge_id'].iloc[i]!r}: length {length[i]:.3g} m): a length in the wrong unit?", file=f)
+                  f"{edge!r}: length {length[i]:.3g} m): a length in the wrong unit?", file=f)
     box = f"x {x.min():.6g}..{x.max():.6g}, y {y.min():.6g}..{y.max():.6g}"
     if raw.crs:
         from pyproj import CRS
@@ -280,6 +282,8 @@ def _sanity(
     off_layers = {f.where.split(" ")[0] for f in out if "touches a street" in f.message or "cannot be placed" in
                   f.message}
     if {"danger_zones", "safe_zones", "population"} <= off_layers:
+        # the network, not each layer, is likely the one in the wrong place: no advice to move every layer
+        out = [dataclasses.replace(f, message=f.message.split("; it would overlap")[0]) for f in out]
         out.insert(0, Problem_(str(scenario.network.path), "network", "every layer lies off the network: is "
                                f"network.crs right? (the network's nodes: x {raw.nodes.x.min():.6g}.."
                                f"{raw.nodes.x.max():.6g}, y {raw.nodes.y.min():.6g}..{raw.nodes.y.max():.6g} in "
@@ -410,7 +414,7 @@ def validate_scenario(path: str | Path | None = None) -> list[Problem_]:
         problem = build_problem(scenario)
     except ScenarioInvalid as exc:
         return exc.problems + variant_layer_problems(scenario)
-    return list(problem.findings) + variant_problems(scenario)
+    return list(problem.findings) + variant_problems(scenario, known=problem.findings)
 
 
 def variant_layer_problems(scenario: Scenario, only: Iterable[str] | None = None) -> list[Problem_]:
@@ -428,8 +432,9 @@ def variant_layer_problems(scenario: Scenario, only: Iterable[str] | None = None
     return c.problems
 
 
-def variant_problems(scenario: Scenario) -> list[Problem_]:
-    """:func:`variant_layer_problems`, then each layer-changing variant built and checked for sanity."""
+def variant_problems(scenario: Scenario, known: Iterable[Problem_] = ()) -> list[Problem_]:
+    """:func:`variant_layer_problems`, then each layer-changing variant built and checked for sanity (findings
+    already ``known`` from the baseline, same file and message, are not repeated)."""
     import tempfile
 
     from evacplan.scenario.variants import variant_scenario
@@ -447,7 +452,10 @@ def variant_problems(scenario: Scenario) -> list[Problem_]:
                 found = exc.problems
             else:
                 found = list(problem.findings)
+            seen = {(p.file, p.message) for p in known}
             for p in found:
+                if (p.file, p.message) in seen:
+                    continue
                 file = p.file
                 if spec.closed is not None and Path(file).parent == Path(tmp):
                     file = str(spec.closed)  # the variant's closures merged with the scenario's
