@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -71,19 +70,27 @@ def test_read_only_output_folder(command: str, make_city: Callable[..., Path], t
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_full_disk_keeps_the_previous_output(command: str, make_city: Callable[..., Path], tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    scenario, out = make_city(), tmp_path / "out"
-    assert runner.invoke(app, COMMANDS[command](scenario, out)).exit_code == 0
+def test_full_disk_keeps_the_previous_output(command: str, make_city: Callable[..., Path], edit: Callable[..., str],
+                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, COMMANDS[command](make_city(), out)).exit_code == 0
     before = snapshot(out)
+    # the disk fills up after the re-run (of a changed scenario) has written its first table
+    real_replace = os.replace
+    calls = {"n": 0}
 
-    def full(*args: object, **kw: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def full(src: str | Path, dst: str | Path) -> None:
+        if str(dst).endswith(".parquet"):
+            calls["n"] += 1
+            if calls["n"] >= 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(src, dst)
 
-    monkeypatch.setattr(pq, "write_table", full)
-    monkeypatch.setattr("pandas.DataFrame.to_parquet", full)
-    assert_message(runner.invoke(app, COMMANDS[command](scenario, out)), "No space left on device")
-    assert snapshot(out) == before
+    monkeypatch.setattr(os, "replace", full)
+    later = make_city(edit("mean = 30", "mean = 90", edit("end = 60", "end = 100")))
+    assert_message(runner.invoke(app, COMMANDS[command](later, out)), "No space left on device")
+    assert calls["n"] == 2
+    assert snapshot(out) == before, "a failed re-run changed the folder"
     assert not leftovers(tmp_path)
 
 
