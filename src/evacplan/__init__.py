@@ -23,7 +23,9 @@ __version__ = "0.1.0"
 
 _API = {
     "EvacplanError": "evacplan.errors",
+    "ResourceLimitError": "evacplan.errors",
     "ScenarioError": "evacplan.errors",
+    "ScenarioImplausible": "evacplan.errors",
     "ScenarioInvalid": "evacplan.errors",
     "Scenario": "evacplan.scenario.schema",
     "load_scenario": "evacplan.scenario.load",

@@ -19,7 +19,6 @@ value. :func:`require_sane` raises :class:`evacplan.errors.ScenarioImplausible` 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,7 +33,10 @@ __all__ = [
     "MAX_FEATURE_SPAN_M",
     "MAX_OFF_NETWORK_SHARE",
     "LayerExtent",
+    "bounds_of",
+    "count_findings",
     "extent_findings",
+    "polygon_density_findings",
     "require_sane",
 ]
 
@@ -302,7 +304,3 @@ def require_sane(findings: Sequence[Finding], force: bool = False) -> None:
     if findings and not force:
         raise ScenarioImplausible(list(findings))
 
-
-def is_finite_number(v: object) -> bool:
-    """Whether ``v`` is a real, finite number (not a boolean)."""
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)

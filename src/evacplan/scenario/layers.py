@@ -223,7 +223,7 @@ def check_population(scenario: Scenario, c: Collector) -> RasterScan | None:
 
         try:
             scan = scan_raster(spec.path)
-        except (rasterio.errors.RasterioError, OSError, ValueError, MemoryError) as exc:
+        except (rasterio.errors.RasterioError, OSError, ValueError) as exc:
             c.add("population", f"cannot read the raster: {exc}", file=f)
             return None
         _check_raster(scenario, scan, c)
