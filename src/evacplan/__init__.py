@@ -3,7 +3,8 @@
 The pipeline, one subpackage per stage: :mod:`evacplan.scenario` (schema, loading, validation) ->
 :mod:`evacplan.network` and :mod:`evacplan.population` (arrays) -> :mod:`evacplan.problem` (the analysis-ready
 :class:`Problem`) -> :mod:`evacplan.planning` -> :mod:`evacplan.simulation` -> :mod:`evacplan.assessment` ->
-:mod:`evacplan.report`. Importing the package does nothing observable; names below load on first use.
+:mod:`evacplan.report`. Importing the package does nothing observable (unless numba could not cache its compiled
+kernels anywhere: then one notice says where they go); names below load on first use.
 
 Examples
 --------
@@ -22,7 +23,9 @@ __version__ = "0.1.0"
 
 _API = {
     "EvacplanError": "evacplan.errors",
+    "ResourceLimitError": "evacplan.errors",
     "ScenarioError": "evacplan.errors",
+    "ScenarioImplausible": "evacplan.errors",
     "ScenarioInvalid": "evacplan.errors",
     "Scenario": "evacplan.scenario.schema",
     "load_scenario": "evacplan.scenario.load",
@@ -39,6 +42,12 @@ _API = {
 }
 
 __all__ = ["__version__", *sorted(_API)]
+
+# numba reads NUMBA_CACHE_DIR when it is imported: make sure, before any kernel is, that it can cache somewhere (this
+# changes nothing where the package folder or the home folder is writable; see evacplan._env)
+from evacplan._env import ensure_numba_cache  # noqa: E402
+
+ensure_numba_cache()
 
 
 def __getattr__(name: str) -> Any:

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 __all__ = [
     "BoundError",
     "EvacplanError",
+    "InputError",
+    "OutputError",
     "Problem",
+    "ResourceLimitError",
     "ScenarioError",
+    "ScenarioImplausible",
     "ScenarioInvalid",
     "UnsupportedFormatError",
     "UnsupportedProblemError",
@@ -51,11 +55,16 @@ class Problem:
         The key, feature id or column the problem concerns (``"safe_zones[2].capacity"``).
     message
         What is wrong, with the value found and what was expected.
+    forceable
+        ``True`` for a finding of the sanity checks (the scenario is readable but its result would be implausible:
+        nobody in danger, every refuge unreachable, impossible densities); ``--force`` proceeds despite these.
+        ``False`` (default) for an error nothing can override.
     """
 
     file: str
     where: str
     message: str
+    forceable: bool = False
 
     def __str__(self) -> str:
         loc = f"{self.file}: {self.where}" if self.where else self.file
@@ -69,3 +78,32 @@ class ScenarioInvalid(ScenarioError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the scenario:\n{lines}")
+
+
+class ScenarioImplausible(ScenarioInvalid):
+    """A scenario is readable but its results would be implausible; every finding is in :attr:`problems`.
+
+    Each finding is a :class:`Problem` with ``forceable=True``; ``evacplan plan/run/simulate --force`` (or
+    ``force=True`` in the library) proceeds anyway.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        self.args = (f"{len(self.problems)} implausible finding(s) in the scenario (check them, or force):\n{lines}",)
+
+
+class ResourceLimitError(MemoryError, EvacplanError):
+    """A computation would need more memory than is available or allowed; raised before allocating anything.
+
+    The message names the estimate, the limit and the settings that change either.
+    """
+
+
+class OutputError(OSError, EvacplanError):
+    """An output folder or file cannot be written (a file where a folder is expected, a folder evacplan did not
+    write, a read-only or full disk)."""
+
+
+class InputError(ValueError, EvacplanError):
+    """An input other than the scenario (a plan folder given with ``--plan``) cannot be used."""

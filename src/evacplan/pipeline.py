@@ -3,7 +3,8 @@
 Layout of a run folder (every file written atomically)::
 
     OUT/
-      run.json                  manifest: scenario, options, variants, timings, files
+      manifest.json             written last: which run wrote the folder (inputs' hash, options), every file's SHA-256
+      run.json                  scenario, options, variants, timings, findings forced past
       report.html               the report (see :func:`evacplan.report.write_report`)
       ete.csv                   evacuation time estimates of every variant side by side
       baseline/                 the scenario as given; then one folder per variant (slug of its name)
@@ -30,12 +31,17 @@ from typing import Any
 
 import numpy as np
 
-from evacplan._atomic import write_json
+from evacplan._atomic import check_output_folder, replaced_folder, write_json, write_manifest
 from evacplan.assessment import assess, write_assessment, write_csv
+from evacplan.errors import Problem as Problem_
+from evacplan.errors import ScenarioInvalid
 from evacplan.planning import Plan, write_plan
 from evacplan.planning import plan as make_plan
 from evacplan.problem import Problem, build_problem
+from evacplan.problem.builder import variant_layer_problems
 from evacplan.problem.cache import cache_key, load_cached, store_cached
+from evacplan.problem.resources import check_memory
+from evacplan.problem.sanity import require_sane
 from evacplan.report.geodata import edge_metrics, main_routes, map_data, scenario_layers, write_geopackage
 from evacplan.scenario import Scenario, load_scenario
 from evacplan.scenario.variants import BASELINE, VariantSpec, slug, variant_scenario
@@ -67,6 +73,8 @@ class RunOptions:
         Use the on-disk build cache.
     report
         Write ``report.html``.
+    force
+        Proceed although the sanity checks find the baseline or a variant implausible.
     """
 
     method: str = "fast"
@@ -75,6 +83,7 @@ class RunOptions:
     variants: tuple[str, ...] | None = None
     cache: bool = True
     report: bool = True
+    force: bool = False
 
 
 @dataclass
@@ -159,12 +168,20 @@ def run_scenario(
 ) -> RunResult:
     """Run the whole job on a scenario file (``None``: the bundled default) and write everything into ``out_dir``.
 
+    Before anything is planned: the scenario, its layers and the layers of its variants are checked; the baseline and
+    every variant are built and checked for sanity (:mod:`evacplan.problem.sanity`; stop unless ``options.force``);
+    and the memory of planning and simulating each is estimated against the limit
+    (:func:`evacplan.problem.resources.check_memory`). The run is written into a staging folder beside ``out_dir``
+    that replaces it as a whole at the end (an interrupted run leaves ``out_dir`` as it was), with ``manifest.json``
+    written last.
+
     Parameters
     ----------
     scenario_path
         The scenario file.
     out_dir
-        The run folder (created; existing files of the same names are replaced).
+        The run folder (created; a folder of an earlier run is replaced as a whole; a folder holding files evacplan
+        did not write is refused).
     options
         :class:`RunOptions`.
     progress
@@ -177,67 +194,95 @@ def run_scenario(
     Raises
     ------
     evacplan.errors.ScenarioInvalid
-        When the scenario or one of its layers is invalid, or an unknown variant is asked for.
+        When the scenario, one of its layers or a variant's layer is invalid, or an unknown variant is asked for.
+    evacplan.errors.ScenarioImplausible
+        When the baseline or a variant is implausible (unless ``options.force``).
+    evacplan.errors.ResourceLimitError
+        When planning or simulating would need more memory than the limit.
+    evacplan.errors.OutputError
+        When ``out_dir`` is a file, a folder evacplan did not write, or cannot be written.
     """
     opts = options or RunOptions()
     t_all, c_all = time.perf_counter(), time.process_time()
-    out = Path(out_dir)
+    out = check_output_folder(out_dir)
     scenario = load_scenario(scenario_path)
     variants = _select_variants(scenario, opts.variants)
+    bad = variant_layer_problems(scenario, only=[v.name for v in variants])
+    if bad:
+        raise ScenarioInvalid(bad)
     per_variant = 5 + int(opts.simulate)
     st = _Stages(progress, 2 + int(scenario.closed is not None) + per_variant * (1 + len(variants)) + int(opts.report))
     st.start("validate", f"validated {scenario.file.name}: {1 + len(variants)} run(s)")
     st.start("build", "building the problem")
-    base_key = cache_key(scenario) if opts.cache else None
+    inputs_hash = cache_key(scenario)
+    base_key = inputs_hash if opts.cache else None
     problem = _build_cached(scenario, "baseline", opts.cache, base_key)
+    findings = list(problem.findings)
+    require_sane(findings, opts.force)  # before building anything else
     layers = scenario_layers(scenario, problem.network.crs)
     open_problem = None
     if scenario.closed is not None:
         st.start("build_open", "building the open-border counterfactual")
         open_problem = _build_cached(dataclasses.replace(scenario, closed=None), "open", opts.cache, base_key)
     result = RunResult(out)
-    base_plan: Plan | None = None
-    out.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {
         "schema_version": 1, "scenario": scenario.name, "scenario_file": str(scenario.file),
-        "options": dataclasses.asdict(opts), "variants": [],
+        "inputs_hash": inputs_hash, "options": dataclasses.asdict(opts), "variants": [],
     }
-    for spec in [None, *variants]:
-        name = BASELINE if spec is None else spec.name
-        folder = out / (BASELINE if spec is None else slug(spec.name))
-        result.variants[name] = folder
-        p, sc = problem, scenario
-        if spec is not None and spec.changes_network:
-            st.start(f"{name}:build", f"{name}: building the variant")
-            sc = variant_scenario(scenario, spec, folder / "inputs")
-            p = _build_cached(sc, "variant", opts.cache, cache_key(sc) if opts.cache else None)
-        elif spec is not None:
-            st.start(f"{name}:build", f"{name}: applying the variant")
-        if spec is not None and spec.mobilization_delay_min:
-            p = shift_departures(p, spec.mobilization_delay_min)
-        # a variant that changes only the compliance simulates the baseline's plan: it is not planned again
-        reuse = base_plan if spec is not None and p is problem else None
-        pl = _run_one(p, sc, spec, folder, opts, st, open_problem, layers, scenario, reuse)
-        if spec is None:
-            base_plan = pl
-        manifest["variants"].append({
-            "name": name, "folder": folder.name, "description": "the scenario as given" if spec is None
-            else spec.describe(), "changes": {} if spec is None else _changes(spec),
-        })
-    _write_ete(out, result.variants)
-    st.finish()
-    manifest["timings_s"] = dict(st.timings)
-    write_json(out / "run.json", manifest)
-    if opts.report:
-        from evacplan.report.html import write_report
-
-        st.start("report", "writing the report")
-        result.report = write_report([out], out / "report.html")
+    with replaced_folder(out) as stage:
+        runs: list[tuple[VariantSpec | None, str, Path, Problem, Scenario]] = []
+        for spec in [None, *variants]:  # build (and check) every variant before planning any
+            name = BASELINE if spec is None else spec.name
+            folder = stage / (BASELINE if spec is None else slug(spec.name))
+            folder.mkdir(parents=True, exist_ok=True)
+            p, sc = problem, scenario
+            if spec is not None and spec.changes_network:
+                st.start(f"{name}:build", f"{name}: building the variant")
+                sc = variant_scenario(scenario, spec, folder / "inputs")
+                p = _build_cached(sc, "variant", opts.cache, cache_key(sc) if opts.cache else None)
+                seen = {(f.file, f.message) for f in findings}
+                findings += [Problem_(f.file, f"variant {name!r}: {f.where}", f.message, True) for f in p.findings
+                             if (f.file, f.message) not in seen]
+            elif spec is not None:
+                st.start(f"{name}:build", f"{name}: applying the variant")
+            if spec is not None and spec.mobilization_delay_min:
+                p = shift_departures(p, spec.mobilization_delay_min)
+            runs.append((spec, name, folder, p, sc))
+        require_sane(findings, opts.force)
+        for spec, _name, _folder, p, _sc in runs:
+            replan = spec is None or p is not problem
+            check_memory(p, plan=replan, simulate=opts.simulate, method=opts.method)
+        base_plan: Plan | None = None
+        for spec, name, folder, p, sc in runs:
+            result.variants[name] = out / folder.name
+            # a variant that changes only the compliance simulates the baseline's plan: it is not planned again
+            reuse = base_plan if spec is not None and p is problem else None
+            pl = _run_one(p, sc, spec, folder, opts, st, open_problem, layers, scenario, reuse)
+            if spec is None:
+                base_plan = pl
+            manifest["variants"].append({
+                "name": name, "folder": folder.name, "description": "the scenario as given" if spec is None
+                else spec.describe(), "changes": {} if spec is None else _changes(spec),
+            })
+        _write_ete(stage, {name: folder for _, name, folder, _, _ in runs})
         st.finish()
-    result.timings = {**st.timings, "total": round(time.perf_counter() - t_all, 3)}
-    manifest["timings_s"] = result.timings
-    manifest["cpu_s"] = {**st.cpu, "total": round(time.process_time() - c_all, 3)}
-    write_json(out / "run.json", manifest)
+        manifest["timings_s"] = dict(st.timings)
+        manifest["forced_findings"] = [str(f) for f in findings]
+        write_json(stage / "run.json", manifest)
+        if opts.report:
+            from evacplan.report.html import write_report
+
+            st.start("report", "writing the report")
+            write_report([stage], stage / "report.html")
+            result.report = out / "report.html"
+            st.finish()
+        result.timings = {**st.timings, "total": round(time.perf_counter() - t_all, 3)}
+        manifest["timings_s"] = result.timings
+        manifest["cpu_s"] = {**st.cpu, "total": round(time.process_time() - c_all, 3)}
+        write_json(stage / "run.json", manifest)
+        write_manifest(stage, {"command": "run", "scenario": scenario.name, "scenario_file": str(scenario.file),
+                               "inputs_hash": inputs_hash, "options": dataclasses.asdict(opts),
+                               "forced_findings": manifest["forced_findings"]})
     return result
 
 
@@ -252,9 +297,6 @@ def _changes(spec: VariantSpec) -> dict[str, Any]:
 def _select_variants(scenario: Scenario, names: tuple[str, ...] | None) -> list[VariantSpec]:
     if names is None:
         return list(scenario.variants)
-    from evacplan.errors import Problem as Problem_
-    from evacplan.errors import ScenarioInvalid
-
     known = {v.name: v for v in scenario.variants}
     missing = [n for n in names if n not in known and n != BASELINE]
     if missing:
@@ -268,7 +310,6 @@ def _run_one(
     open_problem: Problem | None, base_layers: dict[str, Any], base_scenario: Scenario, plan: Plan | None = None,
 ) -> Plan:
     name = BASELINE if spec is None else spec.name
-    folder.mkdir(parents=True, exist_ok=True)
     if plan is None:
         st.start(f"{name}:plan", f"{name}: planning ({opts.method})")
         pl = make_plan(problem, opts.method, progress=st.fraction)

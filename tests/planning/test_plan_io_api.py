@@ -77,6 +77,6 @@ def test_cli_plan_command(problem, tmp_path, monkeypatch):
     import evacplan.problem
     from evacplan.cli.plan_cmd import plan_command
 
-    monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario: problem, raising=False)
-    plan_command(None, out=tmp_path / "out", method="fast")
+    monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: problem, raising=False)
+    plan_command(None, out=tmp_path / "out", method="fast", force=False, no_cache=False)
     assert (tmp_path / "out" / "summary.json").exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -78,13 +77,14 @@ def test_interrupted_run_leaves_only_complete_files(tmp_path: Path, small_run: P
     def boom(*args: object, **kw: object) -> None:
         raise Interrupted
 
-    monkeypatch.setattr(pipeline_mod, "write_geopackage", boom)
     scenario = small_run.parent / "scenario" / "scenario.toml"
     out = tmp_path / "out"
+    run_scenario(scenario, out, pipeline_mod.RunOptions(variants=(), report=False))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setattr(pipeline_mod, "write_geopackage", boom)
     with pytest.raises(Interrupted):
-        run_scenario(scenario, out, pipeline_mod.RunOptions(variants=()))
-    assert not leftovers(out)
-    for f in out.rglob("*.json"):
-        json.loads(f.read_text())  # every file under a final name is complete
-    assert (out / "baseline" / "assessment.json").exists()
-    assert not (out / "report.html").exists() and not (out / "run.json").exists()
+        run_scenario(scenario, out, pipeline_mod.RunOptions(variants=(), report=False))
+    # the run folder is written whole or not at all: the earlier run's files stand untouched, nothing else is there
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not leftovers(out) and not leftovers(tmp_path)
+    assert (out / "baseline" / "assessment.json").exists() and not (out / "report.html").exists()

@@ -70,7 +70,7 @@ def test_no_partial_files_left(problem, tmp_path):
 
 
 def test_simulate_command(problem, tmp_path, monkeypatch):
-    monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, cache=True, progress=None: problem)
+    monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: problem)
     app = typer.Typer()
     app.command()(simulate_command)
     out = tmp_path / "sim"

@@ -11,7 +11,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_label, user_errors
+from evacplan.cli._common import (
+    FORCE_OPT,
+    SCENARIO_ARG,
+    console,
+    err_console,
+    read_plan_folder,
+    scenario_label,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from evacplan.planning import Plan
@@ -51,7 +59,7 @@ def _base_plan(problem: Problem, out: Path, plan_dir: Path | None, method: str) 
     from evacplan.planning import plan, read_plan, write_plan
 
     if plan_dir is not None:
-        return read_plan(plan_dir, problem)
+        return read_plan_folder(plan_dir, problem)
     kept = out / "plan"
     config = out / "ensemble.json"
     if config.exists():
@@ -99,6 +107,7 @@ def ensemble_command(
     packet_size: int = typer.Option(50, "--packet-size", min=1, help="Most persons simulated together."),
     dt: float = typer.Option(10.0, "--dt", min=0.1, max=10.0, help="Simulation time step, seconds."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Ensemble seed (default: the scenario's)."),
+    force: bool = FORCE_OPT,
 ) -> None:
     """Simulate RUNS members of one plan, each in a world drawn from the scenario's uncertainty table.
 
@@ -110,12 +119,15 @@ def ensemble_command(
 
     from evacplan.ensemble import MemberSettings, UncertaintySpec, run_ensemble
     from evacplan.problem import load_problem
+    from evacplan.problem.resources import check_memory
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # Dask's INFO chatter would hide the progress bar
     if sum((plan_dir is not None, replan, no_plan)) > 1:
         raise typer.BadParameter("choose at most one of --plan, --replan and --no-plan")
     with user_errors():
-        problem = load_problem(scenario)
+        problem = load_problem(scenario, force=force)
+        check_memory(problem, plan=replan or (plan_dir is None and not no_plan), packet_size=packet_size,
+                     method=method)
         spec = _uncertainty(scenario, uncertainty, problem.horizon_s / 60.0)
         if spec is None:
             err_console.print(f"[yellow]warning[/]: {scenario_label(scenario)} declares no [uncertainty]; every "

@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_label, user_errors
-from evacplan.errors import ScenarioInvalid
+from evacplan.cli._common import SCENARIO_ARG, console, err_console, print_problems, scenario_label, user_errors
+from evacplan.errors import Problem, ScenarioInvalid
 from evacplan.problem import load_problem, validate_scenario
 from evacplan.problem.summary import problem_summary
 
@@ -22,13 +22,18 @@ def info_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild even if a cached build exists."),
 ) -> None:
-    """Summarise a scenario: network, population by zone and group, safe capacity, people with no path."""
+    """Summarise a scenario: network, population by zone and group, safe capacity, people with no path.
+
+    The sanity findings (nobody in danger, every safe zone unreachable, ...) are listed after the summary (and under
+    ``findings`` in the JSON); they do not stop `info`, whose job is to show what the scenario holds.
+    """
     with user_errors():
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
-            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m))
+            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m), force=True)
         s = problem_summary(problem)
     if as_json:
         print(json.dumps(s, indent=2))
+        _findings(problem.findings)
         return
     console.print(f"[bold]{escape(s['name'])}[/]  ({s['crs'] or 'abstract coordinates'})")
     if s["provenance"]:
@@ -77,10 +82,17 @@ def info_command(
                   f"evacuees: {verdict}.")
     console.print(f"People with no path to safety: [bold]{s['unreachable']:,}[/]; "
                   f"people too far from any street to place: {s['off_network']:,}.")
+    _findings(problem.findings)
+
+
+def _findings(findings: tuple[Problem, ...]) -> None:
+    if findings:
+        print_problems(ScenarioInvalid(list(findings)))
 
 
 def validate_command(scenario: Path | None = SCENARIO_ARG) -> None:
-    """Check a scenario and every layer it names; list every problem (exit code 2) or confirm it is valid."""
+    """Check a scenario, every layer it names and every variant; list every problem and implausible finding (exit
+    code 2) or confirm it is valid."""
     with user_errors():
         problems = validate_scenario(scenario)
         if problems:

@@ -5,37 +5,48 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from evacplan.cli._common import FORCE_OPT, SCENARIO_ARG, console, scenario_label, user_errors, write_run_manifest
 
 __all__ = ["plan_command"]
 
 
 def plan_command(
-    scenario: Path | None = typer.Argument(None, help="Scenario file (default: the bundled example scenario)."),
-    out: Path = typer.Option(..., "--out", help="Directory for summary.json, groups.parquet, edge_flows.parquet."),
+    scenario: Path | None = SCENARIO_ARG,
+    out: Path = typer.Option(..., "--out", help="Folder for summary.json, groups.parquet, edge_flows.parquet and "
+                             "manifest.json (created; a folder of an earlier run is replaced as a whole)."),
     method: str = typer.Option("fast", "--method", help="Planning method: 'fast' (default) or 'exact'."),
+    force: bool = FORCE_OPT,
+    no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild the scenario even if a cached build exists."),
 ) -> None:
     """Plan the evacuation of SCENARIO and write the plan to --out."""
+    from evacplan._atomic import check_output_folder, replaced_folder
     from evacplan.planning import METHODS, plan, write_plan
     from evacplan.problem import load_problem
+    from evacplan.problem.resources import check_memory
 
-    console = Console()
     if method not in METHODS:
         raise typer.BadParameter(f"choose one of {sorted(METHODS)}", param_hint="--method")
-    problem = load_problem(scenario)
-    with Progress(
-        TextColumn("[bold]planning ({task.fields[method]})"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("plan", total=1.0, method=method)
-        result = plan(problem, method=method, progress=lambda f: bar.update(task, completed=f))
-    write_plan(result, problem, out)
+    with user_errors():
+        check_output_folder(out)
+        with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
+            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m), force=force)
+        check_memory(problem, simulate=False, method=method)
+        with Progress(
+            TextColumn("[bold]planning ({task.fields[method]})"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("plan", total=1.0, method=method)
+            result = plan(problem, method=method, progress=lambda f: bar.update(task, completed=f))
+        with replaced_folder(out) as stage:
+            write_plan(result, problem, stage)
+            write_run_manifest(stage, "plan", scenario, {"method": method, "force": force}, problem)
 
     table = Table(title=f"Evacuation plan — {problem.name}", show_header=False)
     table.add_row("evacuees", f"{problem.demand.total:,}")
@@ -49,4 +60,7 @@ def plan_command(
     console.print(table)
     for line in result.bottlenecks[:3]:
         console.print(f"  [yellow]bottleneck[/yellow]: {line}")
+    if problem.findings:
+        console.print(f"[yellow]forced[/yellow] despite {len(problem.findings)} sanity finding(s) (see manifest.json)")
     console.print(f"plan written to [bold]{out}[/bold]")
+

@@ -8,11 +8,12 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from evacplan.cli._common import SCENARIO_ARG, console, err_console, scenario_label, user_errors
+from evacplan.cli._common import FORCE_OPT, SCENARIO_ARG, console, err_console, scenario_label, user_errors
 
 __all__ = ["run_command"]
 
-_OUT = typer.Option(Path("evacplan-run"), "--out", "-o", help="Run folder to write (created).")
+_OUT = typer.Option(Path("evacplan-run"), "--out", "-o", help="Run folder to write (created; a folder of an earlier "
+                    "run is replaced as a whole).")
 _VARIANT = typer.Option(None, "--variant", help="Run only these variants (repeatable); default: every variant the "
                         "scenario declares.")
 
@@ -27,13 +28,14 @@ def run_command(
     no_variants: bool = typer.Option(False, "--no-variants", help="Run the scenario as given only."),
     no_simulate: bool = typer.Option(False, "--no-simulate", help="Skip the simulation (figures from the plan)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild even if a cached build exists."),
+    force: bool = FORCE_OPT,
 ) -> None:
     """Validate, build, plan, simulate, assess and report a scenario and its variants into one folder."""
     from evacplan.pipeline import RunOptions, run_scenario
 
     names = () if no_variants else (tuple(variant) if variant else None)
     opts = RunOptions(method=method, compliance=compliance, simulate=not no_simulate, variants=names,
-                      cache=not no_cache)
+                      cache=not no_cache, force=force)
     with user_errors():
         if method not in ("fast", "exact"):
             raise typer.BadParameter(f"unknown method {method!r}; choose fast or exact", param_hint="--method")
@@ -51,7 +53,8 @@ def run_command(
                 result = run_scenario(scenario, out, opts, progress=progress)
             except KeyboardInterrupt:
                 bar.stop()
-                err_console.print(f"[bold red]Interrupted[/]: {out} holds only complete files (no report yet).")
+                err_console.print(f"[bold red]Interrupted[/]: {out} is as it was before this run (an interrupted "
+                                  "run leaves no partial output).")
                 raise typer.Exit(130) from None
             bar.update(task, description="done", completed=1.0)
     t = Table(title=f"Run written to {result.out_dir}")

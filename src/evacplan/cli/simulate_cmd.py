@@ -7,14 +7,24 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from evacplan.cli._common import SCENARIO_ARG, console, scenario_label, user_errors
+from evacplan.cli._common import (
+    FORCE_OPT,
+    SCENARIO_ARG,
+    console,
+    read_plan_folder,
+    scenario_label,
+    user_errors,
+    write_run_manifest,
+)
+from evacplan.errors import OutputError
 
 __all__ = ["simulate_command"]
 
 PLAN_OPT = typer.Option(
     None, "--plan", help="Plan directory (with groups.parquet) to follow; omitted: everyone routes themselves."
 )
-OUT_OPT = typer.Option(..., "--out", help="Output directory (summary.json, clearance.parquet, edge_states).")
+OUT_OPT = typer.Option(..., "--out", help="Output folder (summary.json, clearance.parquet, edge_states.parquet, "
+                       "manifest.json; a folder of an earlier run is replaced as a whole).")
 
 
 def simulate_command(
@@ -33,19 +43,24 @@ def simulate_command(
         help="Seconds a blocked packet waits before squeezing into a full edge (MATSim's stuck time; 0: never).",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild the scenario even if a cached build exists."),
+    force: bool = FORCE_OPT,
 ) -> None:
     """Simulate the evacuation with queues and spillback; write clearance curves, edge states and a summary."""
+    from evacplan._atomic import check_output_folder, replaced_folder
     from evacplan.problem import load_problem
+    from evacplan.problem.resources import check_memory
     from evacplan.simulation import simulate, write_simulation
 
     with user_errors():
+        if plan is not None and plan.absolute() == out.absolute():
+            raise OutputError(f"--out {out} is the --plan folder: write the simulation into another folder")
+        check_output_folder(out)
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
-            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m))
+            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m), force=force)
         the_plan = None
         if plan is not None:
-            from evacplan.planning import read_plan
-
-            the_plan = read_plan(plan, problem)
+            the_plan = read_plan_folder(plan, problem)
+        check_memory(problem, plan=False, packet_size=packet_size)
         horizon = problem.horizon_s if horizon_min is None else horizon_min * 60.0
         with Progress(
             TextColumn("[bold]simulating[/]"), BarColumn(), TextColumn("{task.fields[clock]}"), TimeElapsedColumn(),
@@ -58,7 +73,13 @@ def simulate_command(
 
             result = simulate(problem, the_plan, compliance=compliance, packet_size=packet_size, dt_s=dt,
                               horizon_s=horizon, seed=seed, progress=tick, stuck_s=stuck_time or None)
-        write_simulation(result, problem, out)
+        with replaced_folder(out) as stage:
+            write_simulation(result, problem, stage)
+            write_run_manifest(stage, "simulate", scenario, {
+                "plan": None if plan is None else str(plan.absolute()), "compliance": compliance,
+                "packet_size": packet_size, "dt_s": dt, "horizon_min": horizon_min, "seed": seed,
+                "stuck_time_s": stuck_time, "force": force,
+            }, problem)
     s = result.summary(problem)
 
     def fmt(v: float | None) -> str:
@@ -74,3 +95,4 @@ def simulate_command(
                       f"{verdict}; exposed {z['exposed']:,}")
     console.print(f"Wrote {out}/summary.json, clearance.parquet, edge_states.parquet "
                   f"({s['runtime_s']:.1f} s).")
+

@@ -48,12 +48,12 @@ def people_per_node(
     """
     n = net.n_nodes
     idx = np.flatnonzero(usable)
-    if idx.size == 0:
-        return np.zeros(n, dtype=np.int64), int(round(float(pts.count.sum())))
-    tree = cKDTree(np.c_[net.x[idx], net.y[idx]])
     counts = pts.count.astype(np.float64)
     if scale_to is not None and counts.sum() > 0:
         counts = counts * (scale_to / counts.sum())
+    if idx.size == 0:
+        return np.zeros(n, dtype=np.int64), int(round(float(counts.sum())))
+    tree = cKDTree(np.c_[net.x[idx], net.y[idx]])
     per_node = np.zeros(n, dtype=np.float64)
     spread = np.zeros(counts.size, dtype=bool)
     if pts.polygons is not None:
@@ -64,7 +64,11 @@ def people_per_node(
             if inside.size:
                 per_node[inside] += counts[i] / inside.size
                 spread[i] = True
-    dist, nearest = tree.query(np.c_[pts.x, pts.y])
+    dist = np.full(counts.size, np.inf)
+    nearest = np.zeros(counts.size, dtype=np.int64)
+    ok = np.isfinite(pts.x) & np.isfinite(pts.y)  # points that could not be projected are never placed
+    if ok.any():
+        dist[ok], nearest[ok] = tree.query(np.c_[pts.x[ok], pts.y[ok]])
     near = (~spread) & (dist <= max_snap_m)
     np.add.at(per_node, idx[nearest[near]], counts[near])
     off = float(counts[(~spread) & (dist > max_snap_m)].sum())

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
+from evacplan.scenario._raster import RasterScan, scan_raster
 from evacplan.scenario.schema import PopulationSpec
 
 __all__ = ["PopulationPoints", "read_population"]
@@ -27,38 +29,41 @@ class PopulationPoints:
     polygons: Any = None  # GeoSeries of polygons in the target CRS, for polygon sources
 
 
-def read_population(spec: PopulationSpec, crs: str) -> PopulationPoints:
+def read_population(spec: PopulationSpec, crs: str, scan: RasterScan | None = None) -> PopulationPoints:
     """Read the population layer named by ``spec`` into points in ``crs``.
 
-    Raster cells with no data or a count <= 0 are skipped; their centres stand for the cell's people.
+    Raster cells with no data or a count <= 0 are skipped; their centres stand for the cell's people. A raster is
+    read window by window (large ones merged into blocks, see :mod:`evacplan.scenario._raster`); ``scan`` reuses a
+    scan already made by the checks. Points whose coordinates cannot be projected into ``crs`` (a CRS label that
+    contradicts the coordinates) get ``nan`` coordinates and are never placed.
     """
     if spec.kind == "raster":
-        return _raster(spec, crs)
+        return _raster(spec, crs, scan)
     import geopandas as gpd
 
     gdf = gpd.read_file(spec.path)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     if crs:
         gdf = gdf.to_crs(crs)
-    counts = np.nan_to_num(gdf[spec.count_column].astype(float).to_numpy(), nan=0.0)
+    counts = pd.to_numeric(gdf[spec.count_column], errors="coerce").to_numpy(dtype=np.float64)
+    counts = np.where(np.isfinite(counts) & (counts > 0), counts, 0.0)
     if set(gdf.geom_type) <= {"Point", "MultiPoint"}:
         pts = gdf.geometry.centroid
-        return PopulationPoints(pts.x.to_numpy(), pts.y.to_numpy(), counts)
+        return PopulationPoints(_finite(pts.x.to_numpy()), _finite(pts.y.to_numpy()), counts)
     rep = gdf.geometry.representative_point()
-    return PopulationPoints(rep.x.to_numpy(), rep.y.to_numpy(), counts, polygons=gdf.geometry.reset_index(drop=True))
+    return PopulationPoints(_finite(rep.x.to_numpy()), _finite(rep.y.to_numpy()), counts,
+                            polygons=gdf.geometry.reset_index(drop=True))
 
 
-def _raster(spec: PopulationSpec, crs: str) -> PopulationPoints:
-    import rasterio
-    from rasterio.transform import xy as cell_xy
+def _finite(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    a = np.asarray(a, dtype=np.float64)
+    return np.where(np.isfinite(a), a, np.nan)
 
+
+def _raster(spec: PopulationSpec, crs: str, scan: RasterScan | None) -> PopulationPoints:
     from evacplan.network.projection import to_crs
 
-    with rasterio.open(spec.path) as src:
-        band = src.read(1, masked=True)
-        data = np.ma.filled(band.astype(np.float64), 0.0)
-        rows, cols = np.nonzero(data > 0)
-        xs, ys = cell_xy(src.transform, rows, cols, offset="center")
-        src_crs = src.crs.to_string() if src.crs is not None else None
-    x, y = to_crs(src_crs, crs, np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
-    return PopulationPoints(x, y, data[rows, cols])
+    if scan is None:
+        scan = scan_raster(spec.path)
+    x, y = to_crs(scan.crs, crs, scan.x, scan.y)
+    return PopulationPoints(_finite(x), _finite(y), scan.count.astype(np.float64))

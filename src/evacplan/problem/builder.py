@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from evacplan.errors import Problem as Problem_
 from evacplan.errors import ScenarioInvalid
@@ -16,46 +19,74 @@ from evacplan.network.build import compile_network
 from evacplan.network.closures import closed_edge_mask
 from evacplan.network.graph import Network
 from evacplan.network.projection import local_metric_crs
+from evacplan.network.raw import RawNetwork
 from evacplan.network.readers.detect import read_network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.allocate import people_per_node, split_demand
 from evacplan.population.demand import Demand
-from evacplan.population.sources import read_population
+from evacplan.population.sources import PopulationPoints, read_population
 from evacplan.problem.cache import cache_key, load_cached, store_cached
 from evacplan.problem.mobilization import departure_curve
 from evacplan.problem.physics import whole_persons
 from evacplan.problem.problem import Problem
 from evacplan.problem.reach import reachable_nodes, reachable_rows
+from evacplan.problem.sanity import (
+    LayerExtent,
+    bounds_of,
+    count_findings,
+    extent_findings,
+    polygon_density_findings,
+    require_sane,
+)
 from evacplan.scenario._checks import Collector
-from evacplan.scenario.layers import SAFE_SERVICE_COLUMNS, check_population, raise_if, read_zone_layers
+from evacplan.scenario._raster import RasterScan
+from evacplan.scenario.layers import (
+    MAX_PROJECTED_COORD,
+    SAFE_SERVICE_COLUMNS,
+    check_population,
+    raise_if,
+    read_zone_layers,
+)
 from evacplan.scenario.load import load_scenario
 from evacplan.scenario.schema import Scenario
 
-__all__ = ["build_problem", "load_problem", "validate_scenario"]
+__all__ = ["build_problem", "load_problem", "validate_scenario", "variant_layer_problems", "variant_problems"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
 def load_problem(
-    path: str | Path | None = None, *, cache: bool = True, progress: Progress | None = None
+    path: str | Path | None = None, *, cache: bool = True, progress: Progress | None = None, force: bool = False
 ) -> Problem:
     """Read, check and build a scenario file (``None``: the bundled default), using the on-disk cache.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+    cache
+        Use the on-disk build cache (``EVACPLAN_CACHE_DIR``).
+    progress
+        Called with a message as each step starts.
+    force
+        Return the problem even when the sanity checks find it implausible (its ``findings`` list them).
 
     Raises
     ------
     evacplan.errors.ScenarioInvalid
         Listing every problem in the scenario file and its layers.
+    evacplan.errors.ScenarioImplausible
+        Listing every sanity finding (nobody in danger, every refuge unreachable, ...), unless ``force``.
     """
     scenario = load_scenario(path)
     key = cache_key(scenario) if cache else None
-    if key is not None:
-        cached = load_cached(key)
-        if cached is not None:
-            return cached
-    problem = build_problem(scenario, progress=progress)
-    if key is not None:
-        store_cached(key, problem)
+    problem = load_cached(key) if key is not None else None
+    if problem is None:
+        problem = build_problem(scenario, progress=progress)
+        if key is not None:
+            store_cached(key, problem)
+    require_sane(problem.findings, force)
     return problem
 
 
@@ -64,28 +95,40 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
 
     Steps: read the network; choose a local metric CRS; read and check zone, closure and population layers; drop
     closed edges; compile per-mode CSR arrays; map zones to nodes; allocate people to nodes, groups and modes;
-    evaluate departure curves; find who cannot reach safety.
+    evaluate departure curves; find who cannot reach safety; run the sanity checks (:mod:`evacplan.problem.sanity`),
+    whose findings the problem carries in ``findings`` (this function does not stop on them: see
+    :func:`load_problem` and :func:`evacplan.problem.sanity.require_sane`).
+
+    Raises
+    ------
+    evacplan.errors.ScenarioInvalid
+        Listing every problem of the layers.
     """
     say = progress or (lambda _msg: None)
     c = Collector(str(scenario.file))
     say("reading the network")
     ns = scenario.network
+    raw: RawNetwork | None
     try:
         raw = read_network(ns.path, ns.format, network_type=ns.network_type, nodes=ns.nodes, crs=ns.crs,
                            length_unit=ns.length_unit)
-    except ValueError as exc:  # ScenarioError and friends
-        c.add("network.path", str(exc), file=str(ns.path))
+    except (ValueError, KeyError, OSError) as exc:  # ScenarioError and friends; a reader's surprise at bad data
+        c.add("network.path", _reader_message(exc), file=str(ns.path))
         raw = None
+    if raw is not None:
+        _check_network(raw, c, str(ns.path))
     say("reading zones and population")
     danger, safe, closed = read_zone_layers(scenario, c)
-    check_population(scenario, c)
+    scan = check_population(scenario, c)
     _check_zone_mobilization(scenario, danger, c)
     raise_if(c)
+    findings = [p for p in c.problems if p.forceable]
     assert raw is not None and danger is not None and safe is not None
     crs = local_metric_crs(raw.crs, raw.nodes.x.to_numpy(), raw.nodes.y.to_numpy())
+    layers_in = (danger, safe, closed)
     if crs:
-        danger, safe = danger.to_crs(crs), safe.to_crs(crs)
-        closed = closed.to_crs(crs) if closed is not None else None
+        danger, safe = _project(danger, crs), _project(safe, crs)
+        closed = _project(closed, crs) if closed is not None else None
 
     say("compiling the network")
     drop = None
@@ -95,7 +138,7 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
     zones = _zone_map(scenario, net.x, net.y, danger, safe, metric=bool(crs))
 
     say("allocating the population")
-    pts = read_population(scenario.population, crs)
+    pts = read_population(scenario.population, crs, scan)
     usable = _main_components(net.n_nodes, net.tail, net.head)
     if closed is not None and len(closed):
         polys = closed.geometry[closed.geom_type.isin(["Polygon", "MultiPolygon"])]
@@ -118,6 +161,9 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
     t_min = np.arange(n_steps + 1, dtype=np.float64) * scenario.time_step_min
     specs = [scenario.mobilization] + [s for _, s in scenario.zone_mobilization]
     cdf = np.vstack([departure_curve(s, t_min) for s in specs])
+    reachable = reachable_rows(net, zones, demand)
+    findings += _sanity(scenario, raw, crs, net, zones, layers_in, scan, pts, (placed, off, int(usable.sum())),
+                        demand, reachable, int(drop.sum()) if drop is not None else 0)
     problem = Problem(
         name=scenario.name,
         network=net,
@@ -128,13 +174,14 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
         time_step_s=dt,
         horizon_s=n_steps * dt,
         seed=scenario.seed,
-        reachable=reachable_rows(net, zones, demand),
+        reachable=reachable,
         off_network=off,
         standards=scenario.standards,
         closed_edges=int(drop.sum()) if drop is not None else 0,
         jam_density_p_per_m2=scenario.network.defaults.jam_density_p_per_m2,
         placed=placed,
         provenance=scenario.provenance.sentence(),
+        findings=tuple(findings),
     )
     problem.validate()
     return problem
@@ -148,6 +195,137 @@ def _deduct_residents(zones: ZoneMap, persons: np.ndarray) -> ZoneMap:
     declared = zones.safe_capacity.astype(np.float64)
     left = np.maximum(declared - residents, 0.0)
     return dataclasses.replace(zones, safe_capacity=left, safe_residents=residents, safe_declared_capacity=declared)
+def _reader_message(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, KeyError):
+        return f"the network file lacks a field its format needs: {text}"
+    if isinstance(exc, OSError):
+        return f"cannot read the network: {exc.strerror or text}"
+    return text
+
+
+#: No street edge is longer than this (1,000 km); a longer one is a length in the wrong unit.
+MAX_EDGE_LENGTH_M = 1e6
+
+
+def _check_network(raw: RawNetwork, c: Collector, f: str) -> None:
+    """Node coordinates that are not finite or that the network's CRS cannot hold; a network with no edge; edges
+    of absurd length."""
+    x = pd.to_numeric(raw.nodes.x, errors="coerce").to_numpy(dtype=np.float64)
+    y = pd.to_numeric(raw.nodes.y, errors="coerce").to_numpy(dtype=np.float64)
+    if x.size == 0 or len(raw.edges) == 0:
+        c.add("network.path", f"the network has {x.size} node(s) and {len(raw.edges)} edge(s); expected streets",
+              file=f)
+        return
+    bad = ~(np.isfinite(x) & np.isfinite(y))
+    if bad.any():
+        i = int(np.argmax(bad))
+        c.add("network.path", f"{int(bad.sum())} node(s) have coordinates that are not numbers (node "
+              f"{raw.nodes['id'].iloc[i]!r}: x={raw.nodes.x.iloc[i]!r}, y={raw.nodes.y.iloc[i]!r})", file=f)
+        return
+    if "length_m" in raw.edges.columns:
+        length = pd.to_numeric(raw.edges["length_m"], errors="coerce").to_numpy(dtype=np.float64)
+        long = np.isfinite(length) & (length > MAX_EDGE_LENGTH_M) | np.isinf(length)
+        if long.any():
+            i = int(np.argmax(long))
+            edge = raw.edges["edge_id"].astype(object).iloc[i]
+            c.add("network.path", f"{int(long.sum())} edge(s) longer than {MAX_EDGE_LENGTH_M / 1000:,.0f} km (edge "
+                  f"{edge!r}: length {length[i]:.3g} m): a length in the wrong unit?", file=f)
+    box = f"x {x.min():.6g}..{x.max():.6g}, y {y.min():.6g}..{y.max():.6g}"
+    if raw.crs:
+        from pyproj import CRS
+
+        geographic = CRS.from_user_input(raw.crs).is_geographic
+        if geographic and (x.min() < -180 or x.max() > 360 or y.min() < -90 or y.max() > 90):
+            c.add("network.crs", f"node coordinates ({box}) are not degrees of longitude and latitude, yet the "
+                  f"network's CRS is {raw.crs}: set network.crs to the CRS of the coordinates", file=f)
+        elif not geographic and max(np.abs(x).max(), np.abs(y).max()) > MAX_PROJECTED_COORD:
+            c.add("network.path", f"node coordinates ({box}) lie beyond the Earth in {raw.crs}", file=f)
+
+
+def _project(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """``gdf`` in ``crs``; coordinates the projection cannot take become empty geometries (never placed)."""
+    with np.errstate(all="ignore"):
+        out = gdf.to_crs(crs)
+    b = bounds_of(out.geometry)
+    bad = ~np.isfinite(b).all(axis=1) & out.geometry.notna().to_numpy()
+    if bad.any():
+        out = out.copy()
+        out.loc[bad, "geometry"] = None
+    return out
+
+
+def _labels(gdf: gpd.GeoDataFrame | None) -> list[str]:
+    if gdf is None:
+        return []
+    col = "name" if "name" in gdf.columns else None
+    return [f"{i} (name={gdf[col].iloc[i]!r})" if col else str(i) for i in range(len(gdf))]
+
+
+def _sanity(
+    scenario: Scenario, raw: RawNetwork, crs: str, net: Network, zones: ZoneMap,
+    layers: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None],
+    scan: RasterScan | None, pts: PopulationPoints, placement: tuple[int, int, int], demand: Demand,
+    reachable: NDArray[np.bool_], closed_edges: int,
+) -> list[Problem_]:
+    """The sanity findings of a built scenario (see :mod:`evacplan.problem.sanity`); ``placement`` is (people
+    placed, people off the network, usable nodes)."""
+    placed, off, usable_nodes = placement
+    danger, safe, closed = layers
+    pop = scenario.population
+    extents = [
+        LayerExtent("danger_zones", str(scenario.danger_zones.path), _crs(danger), bounds_of(danger.geometry),
+                    _labels(danger)),
+        LayerExtent("safe_zones", str(scenario.safe_zones.path), _crs(safe), bounds_of(safe.geometry),
+                    _labels(safe)),
+    ]
+    if closed is not None and scenario.closed is not None:
+        extents.append(LayerExtent("closed", str(scenario.closed.path), _crs(closed), bounds_of(closed.geometry),
+                                   _labels(closed), margin_m=scenario.closed.snap_m, per_feature=False))
+    if scan is not None and scan.count.size:
+        box = np.array([[scan.x.min(), scan.y.min(), scan.x.max(), scan.y.max()]])
+        extents.append(LayerExtent("population", str(pop.path), scan.crs, box, ["cells"], margin_m=pop.max_snap_m,
+                                   per_feature=False))
+    elif scan is None and pop.kind != "raster":
+        gdf = gpd.read_file(pop.path)
+        extents.append(LayerExtent("population", str(pop.path), _crs(gdf), bounds_of(gdf.geometry), _labels(gdf),
+                                   margin_m=pop.max_snap_m, per_feature=False))
+    net_box = (float(net.x.min()), float(net.y.min()), float(net.x.max()), float(net.y.max()))
+    out = extent_findings(extents, crs, raw.crs, net_box)
+    off_layers = {f.where.split(" ")[0] for f in out if "touches a street" in f.message or "cannot be placed" in
+                  f.message}
+    if {"danger_zones", "safe_zones", "population"} <= off_layers:
+        # the network, not each layer, is likely the one in the wrong place: no advice to move every layer
+        out = [dataclasses.replace(f, message=f.message.split("; it would overlap")[0]) for f in out]
+        out.insert(0, Problem_(str(scenario.network.path), "network", "every layer lies off the network: is "
+                               f"network.crs right? (the network's nodes: x {raw.nodes.x.min():.6g}.."
+                               f"{raw.nodes.x.max():.6g}, y {raw.nodes.y.min():.6g}..{raw.nodes.y.max():.6g} in "
+                               f"{raw.crs or 'no CRS'})", True))
+    total = float(pts.count.sum())
+    factor = pop.scale_to / total if pop.scale_to is not None and total > 0 else 1.0
+    if pts.polygons is not None and crs:
+        out += polygon_density_findings(str(pop.path), pts.polygons, pts.count, factor,
+                                        scenario.network.defaults.jam_density_p_per_m2,
+                                        [str(i) for i in range(len(pts.count))])
+    safe_nodes = np.bincount(zones.node_safe[zones.node_safe >= 0], minlength=len(zones.safe_names))
+    jam = scenario.network.defaults.jam_density_p_per_m2
+    street_m2 = float(net.storage.sum()) / 2.0 / jam if crs else 0.0
+    out += count_findings(
+        population_file=str(pop.path), danger_file=str(scenario.danger_zones.path),
+        safe_file=str(scenario.safe_zones.path),
+        closed_file=str(scenario.closed.path) if scenario.closed is not None else None, evacuate=pop.evacuate,
+        max_snap_m=pop.max_snap_m, total=total * factor, placed=placed, off_network=off, usable_nodes=usable_nodes,
+        danger_nodes=int((zones.node_danger >= 0).sum()),
+        danger_names=zones.danger_names, evacuees=demand.total, unreachable=int(demand.count[~reachable].sum()),
+        safe_nodes=[int(k) for k in safe_nodes], safe_names=zones.safe_names, safe_capacity=zones.safe_capacity,
+        closed_edges=closed_edges, street_m2=street_m2,
+    )
+    return out
+
+
+def _crs(gdf: object) -> str | None:
+    crs = getattr(gdf, "crs", None)
+    return crs.to_string() if crs is not None else None
 
 
 def _main_components(n: int, tail: np.ndarray, head: np.ndarray, share: float = 0.02) -> np.ndarray:
@@ -236,12 +414,64 @@ def _column(gdf: object, col: str, default: np.ndarray) -> np.ndarray:
 
 
 def validate_scenario(path: str | Path | None = None) -> list[Problem_]:
-    """Every problem in a scenario file and its layers (empty when it is valid).
+    """Every problem and sanity finding of a scenario file, its layers and its variants (empty when it is valid).
 
-    The scenario is built (without the cache) so that every layer is read and checked.
+    The scenario is built (without the cache) so that every layer is read and checked; then every variant's layers
+    are checked exactly like the baseline's, and each variant that changes the network or the zones is built and
+    checked for sanity too. Findings have ``forceable=True``.
     """
     try:
-        build_problem(load_scenario(path))
+        scenario = load_scenario(path)
     except ScenarioInvalid as exc:
         return exc.problems
-    return []
+    try:
+        problem = build_problem(scenario)
+    except ScenarioInvalid as exc:
+        return exc.problems + variant_layer_problems(scenario)
+    return list(problem.findings) + variant_problems(scenario, known=problem.findings)
+
+
+def variant_layer_problems(scenario: Scenario, only: Iterable[str] | None = None) -> list[Problem_]:
+    """Problems of the layers the variants add (read and checked like the baseline's layers).
+
+    ``only``: the names of the variants to check (default: every variant).
+    """
+    from evacplan.scenario.layers import read_layer
+
+    c = Collector(str(scenario.file))
+    names = None if only is None else set(only)
+    for i, spec in enumerate(scenario.variants):
+        if spec.closed is not None and (names is None or spec.name in names):
+            read_layer(c, spec.closed, None, f"variants[{i}].closed ({spec.name})")
+    return c.problems
+
+
+def variant_problems(scenario: Scenario, known: Iterable[Problem_] = ()) -> list[Problem_]:
+    """:func:`variant_layer_problems`, then each layer-changing variant built and checked for sanity (findings
+    already ``known`` from the baseline, same file and message, are not repeated)."""
+    import tempfile
+
+    from evacplan.scenario.variants import variant_scenario
+
+    out = variant_layer_problems(scenario)
+    if [p for p in out if not p.forceable]:
+        return out
+    for i, spec in enumerate(scenario.variants):
+        if not spec.changes_network:
+            continue
+        with tempfile.TemporaryDirectory(prefix="evacplan-variant-") as tmp:
+            try:
+                problem = build_problem(variant_scenario(scenario, spec, tmp))
+            except ScenarioInvalid as exc:
+                found = exc.problems
+            else:
+                found = list(problem.findings)
+            seen = {(p.file, p.message) for p in known}
+            for p in found:
+                if (p.file, p.message) in seen:
+                    continue
+                file = p.file
+                if spec.closed is not None and Path(file).parent == Path(tmp):
+                    file = str(spec.closed)  # the variant's closures merged with the scenario's
+                out.append(Problem_(file, f"variants[{i}] ({spec.name}): {p.where}", p.message, p.forceable))
+    return out

@@ -1,8 +1,8 @@
 """On-disk cache of built problems, keyed by the hash of every input.
 
 The key covers the evacplan version, the scenario file and the bytes of every file it reads, so editing any input
-rebuilds. The cache lives in ``$EVACPLAN_CACHE_DIR`` (default ``~/.cache/evacplan``); set it to an empty string to
-disable caching.
+rebuilds. The cache lives in ``$EVACPLAN_CACHE_DIR`` (default ``~/.cache/evacplan``; a private temporary folder when
+that is not writable); set it to an empty string to disable caching.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from evacplan._atomic import atomic_path
+from evacplan._env import can_write, private_temp_dir
+from evacplan.errors import Problem as Finding
 from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
@@ -31,12 +33,33 @@ log = logging.getLogger(__name__)
 _FORMAT = 3  # bump whenever what a build produces changes
 
 
+_CHOSEN: dict[str, Path | None] = {}
+
+
 def cache_dir() -> Path | None:
-    """The cache folder, or ``None`` when caching is disabled."""
+    """The cache folder, or ``None`` when caching is disabled.
+
+    ``$EVACPLAN_CACHE_DIR`` (empty: disabled), by default ``~/.cache/evacplan``. When that folder cannot be written
+    (a read-only or missing home), a private temporary folder is used instead, with a one-line notice.
+    """
     env = os.environ.get("EVACPLAN_CACHE_DIR")
-    if env is not None:
-        return Path(env) if env else None
-    return Path.home() / ".cache" / "evacplan"
+    if env is not None and not env:
+        return None
+    try:
+        want = Path(env) if env else Path.home() / ".cache" / "evacplan"
+    except RuntimeError:  # no home folder at all
+        want = None
+    key = str(want)
+    if key not in _CHOSEN:
+        if want is not None and can_write(want):
+            _CHOSEN[key] = want
+        else:
+            folder = private_temp_dir("cache")
+            _CHOSEN[key] = folder
+            where = f"{want} is not writable" if want is not None else "there is no home folder"
+            log.warning("build cache: %s; %s (set EVACPLAN_CACHE_DIR)", where,
+                        f"caching in {folder}" if folder is not None else "not caching")
+    return _CHOSEN[key]
 
 
 def cache_key(scenario: Scenario) -> str | None:
@@ -109,6 +132,7 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
         "off_network": p.off_network, "standards": dataclasses.asdict(p.standards), "closed_edges": p.closed_edges,
         "jam_density_p_per_m2": p.jam_density_p_per_m2,
         "placed": p.placed, "provenance": p.provenance,
+        "findings": [[f.file, f.where, f.message] for f in p.findings],
     }
     return arrays, meta
 
@@ -128,6 +152,7 @@ def _from_arrays(a: dict[str, np.ndarray], meta: dict) -> Problem:  # type: igno
         off_network=meta["off_network"], standards=StandardsSpec(**meta["standards"]),
         closed_edges=meta["closed_edges"], jam_density_p_per_m2=meta["jam_density_p_per_m2"],
         placed=meta["placed"], provenance=meta["provenance"],
+        findings=tuple(Finding(str(f), str(w), str(m), True) for f, w, m in meta.get("findings", [])),
     )
     problem.validate()
     return problem

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.errors import Problem as Finding
 from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
@@ -56,6 +57,9 @@ class Problem:
     provenance
         Whose streets stand in for which place (:meth:`evacplan.scenario.schema.ProvenanceSpec.sentence`); empty
         when the scenario does not say.
+    findings
+        What the sanity checks found implausible (:mod:`evacplan.problem.sanity`); commands stop on these unless
+        forced.
     """
 
     name: str
@@ -74,6 +78,7 @@ class Problem:
     jam_density_p_per_m2: float = 5.4
     placed: int = 0
     provenance: str = ""
+    findings: tuple[Finding, ...] = ()
 
     @property
     def n_steps(self) -> int:

@@ -65,4 +65,5 @@ def problem_summary(p: Problem) -> dict[str, Any]:
         "off_network": p.off_network,
         "time_step_min": p.time_step_s / 60.0,
         "horizon_min": p.horizon_s / 60.0,
+        "findings": [{"file": f.file, "where": f.where, "message": f.message} for f in p.findings],
     }

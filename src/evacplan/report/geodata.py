@@ -292,9 +292,9 @@ def map_data(
         zone = d.danger[plan.row] if plan.n_groups else np.zeros(0, dtype=np.int32)
         dl = np.where(zone >= 0, z.danger_deadline_s[np.maximum(zone, 0)], np.inf)
         late = t_exit > dl + 1e-9
-        # (float: bincount of an empty selection is int64 whatever the weights)
-        per_node = np.bincount(d.origin[plan.row[late]], weights=plan.count[late], minlength=net.n_nodes
-                               ).astype(np.float64)
+        # float even when nobody is late (numpy's bincount of nothing is an integer array)
+        per_node = np.bincount(d.origin[plan.row[late]], weights=plan.count[late],
+                               minlength=net.n_nodes).astype(np.float64)
         per_node += np.bincount(d.origin, weights=plan.unplanned, minlength=net.n_nodes)
         for i in np.flatnonzero(per_node > 0):
             exposed_nodes.append([int(i), int(per_node[i])])

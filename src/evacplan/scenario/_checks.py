@@ -21,9 +21,14 @@ class Collector:
         self.file = file
         self.problems: list[Problem] = []
 
-    def add(self, where: str, message: str, file: str | None = None) -> None:
-        """Record a problem."""
-        self.problems.append(Problem(file or self.file, where, message))
+    def add(self, where: str, message: str, file: str | None = None, forceable: bool = False) -> None:
+        """Record a problem (``forceable``: a sanity finding that ``--force`` overrides)."""
+        self.problems.append(Problem(file or self.file, where, message, forceable))
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems nothing can override."""
+        return [p for p in self.problems if not p.forceable]
 
     def unknown_keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
         """Report keys of ``table`` not in ``allowed``, with a did-you-mean."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from evacplan.errors import ScenarioInvalid
 from evacplan.scenario._checks import Collector
+from evacplan.scenario._paths import input_path_problem, resolve_input
 from evacplan.scenario.schema import (
     DEFAULT_GROUPS,
     DEFAULT_MODES,
@@ -69,8 +70,10 @@ def _path(c: Collector, t: dict[str, Any], key: str, where: str, base: Path, req
     if not isinstance(val, str) or not val:
         c.add(f"{where}.{key}", f"expected a file path, found {val!r}")
         return None
-    p = (base / val).resolve()
-    if not p.exists():
+    p, why = resolve_input(base, val)
+    if why is not None:
+        c.add(f"{where}.{key}", why)
+    elif not p.exists():
         c.add(f"{where}.{key}", f"file {val!r} does not exist (looked for {p})")
     return p
 
@@ -216,12 +219,14 @@ def _mobilization_one(c: Collector, m: dict[str, Any], w: str, horizon: float) -
     c.unknown_keys(m, ("kind", "mean", "spread", "start", "end", "table", "zones"), w)
     kind = c.string(m, "kind", w, "logistic", MOBILIZATION_KINDS) or "logistic"
     d = MobilizationSpec()
-    mean = c.number(m, "mean", w, d.mean_min, minimum=0, maximum=horizon)
-    spread = c.number(m, "spread", w, d.spread_min, minimum=0, strict_min=True, maximum=horizon)
+    # a default the user never wrote is never an error: on a horizon shorter than a default, it ends at the horizon
+    mean = c.number(m, "mean", w, min(d.mean_min, horizon), minimum=0, maximum=horizon)
+    spread = c.number(m, "spread", w, min(d.spread_min, horizon), minimum=0, strict_min=True, maximum=horizon)
     start = c.number(m, "start", w, d.start_min, minimum=0, maximum=horizon)
-    end = c.number(m, "end", w, d.end_min, minimum=0, maximum=horizon)
+    end = c.number(m, "end", w, min(d.end_min, horizon), minimum=0, maximum=horizon)
     if kind == "uniform" and start is not None and end is not None and end <= start:
-        c.add(f"{w}.end", f"value {end!r} must be > start ({start!r})")
+        default = "" if "end" in m else " (the default; give `end`)"
+        c.add(f"{w}.end", f"value {end!r}{default} must be > start ({start!r})")
     table: list[tuple[float, float]] = []
     if kind == "table":
         rows = m.get("table")
@@ -291,13 +296,23 @@ def parse_scenario(path: Path) -> Scenario:
     """
     path = Path(path)
     c = Collector(str(path))
+    why = input_path_problem(path.absolute(), str(path), neighbours=False)
+    if why is not None:
+        c.add("", why)
+        raise ScenarioInvalid(c.problems)
     if not path.exists():
         c.add("", "scenario file does not exist")
+        raise ScenarioInvalid(c.problems)
+    if path.is_dir():
+        c.add("", "is a folder, not a scenario file (expected a .toml file)")
         raise ScenarioInvalid(c.problems)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         c.add("", f"not valid TOML: {exc}")
+        raise ScenarioInvalid(c.problems) from None
+    except OSError as exc:
+        c.add("", f"cannot read the scenario file: {exc.strerror or exc}")
         raise ScenarioInvalid(c.problems) from None
     base = path.parent.resolve()
     c.unknown_keys(raw, TOP_KEYS, "")

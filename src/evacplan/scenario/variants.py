@@ -172,8 +172,12 @@ def _closed_path(c: Collector, val: Any, where: str, base: Path) -> Path | None:
     if not isinstance(val, str) or not val:
         c.add(where, f"expected a file path relative to the scenario file, found {val!r}")
         return None
-    p = (base / val).resolve()
-    if not p.exists():
+    from evacplan.scenario._paths import resolve_input
+
+    p, why = resolve_input(base, val)
+    if why is not None:
+        c.add(where, why)
+    elif not p.exists():
         c.add(where, f"file {val!r} does not exist (looked for {p})")
     return p
 
