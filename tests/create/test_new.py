@@ -150,8 +150,8 @@ def test_existing_folder_needs_force(tmp_path: Path) -> None:
     folder = tmp_path / "city"
     folder.mkdir()
     (folder / "keep.txt").write_text("mine")
-    r = runner.invoke(app, ["new", str(folder), "--osm", str(FLORIANA), "--bbox", INNER, "--people", "10"])
+    r = runner.invoke(app, ["new", str(folder), "--osm", str(FLORIANA), "--bbox", INNER, "--people", "1000"])
     assert r.exit_code == 2 and "--force" in r.output
-    r = runner.invoke(app, ["new", str(folder), "--osm", str(FLORIANA), "--bbox", INNER, "--people", "10", "--force"])
+    r = runner.invoke(app, ["new", str(folder), "--osm", str(FLORIANA), "--bbox", INNER, "--people", "1000", "--force"])
     assert r.exit_code == 0, r.output
     assert (folder / "keep.txt").read_text() == "mine" and (folder / "scenario.toml").exists()

@@ -74,7 +74,11 @@ def test_residents_are_deducted_from_a_capacity_derived_from_the_area(tmp_path: 
 
 
 def test_a_zone_full_of_residents_takes_nobody(tmp_path: Path) -> None:
-    p = load_problem(scenario(tmp_path, 12_000, capacity=10_000))
+    from evacplan.errors import ScenarioImplausible
+
+    with pytest.raises(ScenarioImplausible, match="can reach a safe zone with room"):
+        load_problem(scenario(tmp_path, 12_000, capacity=10_000))
+    p = load_problem(scenario(tmp_path, 12_000, capacity=10_000), force=True)
     assert p.zones.safe_capacity.tolist() == [0.0] and p.zones.safe_residents.tolist() == [12_000.0]
     assert p.unreachable == p.demand.total == 3000  # no room anywhere: nobody has a path to a safe zone with room
 

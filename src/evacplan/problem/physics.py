@@ -120,9 +120,10 @@ def space_per_person(problem: Problem) -> NDArray[np.float64]:
 
 
 def physics(problem: Problem) -> Physics:
-    """The physical model of ``problem`` (cached on the network object: build it once, read it everywhere)."""
-    cache = problem.network._cache
-    key = f"physics:{id(problem)}"
+    """The physical model of ``problem`` (cached on the problem: built once, read everywhere; a problem made with
+    :func:`dataclasses.replace` starts with an empty cache)."""
+    cache = problem._cache
+    key = "physics"
     hit = cache.get(key)
     if isinstance(hit, Physics):
         return hit

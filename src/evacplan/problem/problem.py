@@ -79,6 +79,7 @@ class Problem:
     placed: int = 0
     provenance: str = ""
     findings: tuple[Finding, ...] = ()
+    _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_steps(self) -> int:
