@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from evacplan._atomic import check_output_folder, replaced_folder, write_json, write_manifest
 from evacplan.assessment import assess, write_assessment, write_csv
 from evacplan.errors import Problem as Problem_
@@ -40,6 +38,7 @@ from evacplan.planning import plan as make_plan
 from evacplan.problem import Problem, build_problem
 from evacplan.problem.builder import variant_layer_problems
 from evacplan.problem.cache import cache_key, load_cached, store_cached
+from evacplan.problem.mobilization import delay_departures
 from evacplan.problem.resources import check_memory
 from evacplan.problem.sanity import require_sane
 from evacplan.report.geodata import edge_metrics, main_routes, map_data, scenario_layers, write_geopackage
@@ -47,7 +46,7 @@ from evacplan.scenario import Scenario, load_scenario
 from evacplan.scenario.variants import BASELINE, VariantSpec, slug, variant_scenario
 from evacplan.simulation import DEFAULT_STUCK_S, simulate, write_simulation
 
-__all__ = ["RunOptions", "RunResult", "run_scenario", "shift_departures"]
+__all__ = ["RunOptions", "RunResult", "run_scenario"]
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +93,6 @@ class RunResult:
     variants: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     report: Path | None = None
-
-
-def shift_departures(problem: Problem, delay_min: float) -> Problem:
-    """The problem with every departure curve starting ``delay_min`` minutes later (rounded to time steps)."""
-    k = int(round(delay_min * 60.0 / problem.time_step_s))
-    if k <= 0:
-        return problem
-    cdf = problem.departure_cdf
-    out = np.zeros_like(cdf)
-    if k < cdf.shape[1]:
-        out[:, k:] = cdf[:, : cdf.shape[1] - k]
-    out[:, -1] = 1.0
-    return dataclasses.replace(problem, departure_cdf=out)
 
 
 def _build_cached(scenario: Scenario, tag: str, use_cache: bool, base_key: str | None) -> Problem:
@@ -246,7 +232,7 @@ def run_scenario(
             elif spec is not None:
                 st.start(f"{name}:build", f"{name}: applying the variant")
             if spec is not None and spec.mobilization_delay_min:
-                p = shift_departures(p, spec.mobilization_delay_min)
+                p = delay_departures(p, spec.mobilization_delay_min)
             runs.append((spec, name, folder, p, sc))
         require_sane(findings, opts.force)
         for spec, _name, _folder, p, _sc in runs:

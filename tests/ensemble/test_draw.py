@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from evacplan.ensemble import MemberSettings, apply_draw, draw_member, run_member
-from evacplan.ensemble.draw import check_spec, shift_curves
+from evacplan.ensemble.draw import check_spec
 from evacplan.errors import ScenarioError, ScenarioInvalid
+from evacplan.problem.mobilization import shift_curves
 from evacplan.problem.problem import Problem
 from evacplan.scenario._checks import Collector
 from evacplan.scenario.uncertainty import EdgeRisk, UncertaintySpec, parse_uncertainty_table

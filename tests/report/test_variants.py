@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from evacplan.errors import ScenarioInvalid
-from evacplan.pipeline import shift_departures
 from evacplan.problem import toy_problem
 from evacplan.scenario import load_scenario
 from evacplan.scenario.variants import slug, variant_scenario
@@ -158,10 +157,14 @@ def test_variant_replaces_the_danger_zones(tmp_path: Path) -> None:
         f"{(tmp_path / 'nope.geojson').resolve()})"]
 
 
-def test_shift_departures() -> None:
+def test_delay_departures() -> None:
+    from evacplan.problem.mobilization import delay_departures
+
     cdf = np.array([[0.0, 0.5, 1.0, 1.0, 1.0, 1.0]])
     p = toy_problem(2, [(0, 1, 60.0, 1.0)], {0: 10}, {1: 0}, departure_cdf=cdf, time_step_s=60.0)
-    late = shift_departures(p, 2.0)
+    late = delay_departures(p, 2.0)
     assert late.departure_cdf.tolist() == [[0.0, 0.0, 0.0, 0.5, 1.0, 1.0]]
-    assert shift_departures(p, 0.0) is p
-    assert shift_departures(p, 100.0).departure_cdf.tolist() == [[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]]
+    # half a step moves the curve by half a step (linear between steps), not by nothing or by a whole step
+    assert delay_departures(p, 0.5).departure_cdf.tolist() == [[0.0, 0.25, 0.75, 1.0, 1.0, 1.0]]
+    assert delay_departures(p, 0.0) is p
+    assert delay_departures(p, 100.0).departure_cdf.tolist() == [[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]]

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from evacplan.errors import ScenarioError
+from evacplan.problem.mobilization import shift_curves
 from evacplan.problem.problem import Problem
 from evacplan.scenario.uncertainty import EdgeRisk, UncertaintySpec
 from evacplan.simulation.events import CapacityDrop, EdgeClosure, Event
@@ -180,27 +181,6 @@ def draw_member(problem: Problem, spec: UncertaintySpec, index: int, seed: int |
         loss_at_s=l_t,
         loss_share=l_s,
     )
-
-
-def shift_curves(cdf: NDArray[np.float64], step_min: float, delay_min: float, spread: float) -> NDArray[np.float64]:
-    """Departure curves delayed by ``delay_min`` and stretched by ``spread`` around each curve's median time.
-
-    ``new(t) = old(median + (t - delay - median) / spread)``, with nobody departed before time 0 of the old curve
-    and the last value forced to 1.
-    """
-    if delay_min == 0 and spread == 1:
-        return cdf
-    n = cdf.shape[1]
-    t = np.arange(n) * step_min
-    out = np.empty_like(cdf)
-    for c in range(cdf.shape[0]):
-        med = float(np.interp(0.5, cdf[c], t)) if cdf[c, 0] < 0.5 else 0.0
-        u = med + (t - delay_min - med) / spread
-        row = np.interp(u, t, cdf[c], left=0.0, right=1.0)
-        row = np.maximum.accumulate(row)
-        row[-1] = 1.0
-        out[c] = row
-    return out
 
 
 def _grow_danger(problem: Problem, buffer_m: float) -> tuple[NDArray[np.int32], NDArray[np.int32]]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
 from evacplan.scenario.schema import MobilizationSpec
 
-__all__ = ["LOGISTIC_END_SPREADS", "departure_curve"]
+if TYPE_CHECKING:
+    from evacplan.problem.problem import Problem
+
+__all__ = ["LOGISTIC_END_SPREADS", "delay_departures", "departure_curve", "release_times", "shift_curves"]
 
 #: The logistic curve is truncated (and renormalised) this many spreads after its mean: 99.9 % have left there.
 LOGISTIC_END_SPREADS = 7.0
@@ -41,3 +47,53 @@ def departure_curve(spec: MobilizationSpec, t_min: NDArray[np.float64]) -> NDArr
     out = np.maximum.accumulate(out)
     out[-1] = 1.0
     return out
+
+
+def release_times(cdf: NDArray[np.float64], step_s: float, share: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Seconds at which a departure curve (linear between its steps) first reaches each ``share``.
+
+    The physical model's release rule, shared by planner and simulator: person ``j`` (counted from 0) of a demand
+    row of ``count`` persons may leave once the curve reaches ``(j + 1) / count``; a packet of persons ``j0 .. j1 - 1``
+    leaves when its last person may, at ``release_times(cdf, step_s, j1 / count)``.
+    """
+    share = np.asarray(share, dtype=np.float64)
+    i = np.searchsorted(cdf, share - 1e-12, side="left")
+    i = np.clip(i, 0, len(cdf) - 1)
+    prev = np.maximum(i - 1, 0)
+    lo, hi = cdf[prev], cdf[i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(hi > lo, (share - lo) / (hi - lo), 1.0)
+    t = (prev + np.clip(frac, 0.0, 1.0)) * step_s
+    return np.where(i == 0, 0.0, t)
+
+
+def shift_curves(cdf: NDArray[np.float64], step_min: float, delay_min: float, spread: float = 1.0
+                 ) -> NDArray[np.float64]:
+    """Departure curves delayed by ``delay_min`` and stretched by ``spread`` around each curve's median time.
+
+    ``new(t) = old(median + (t - delay - median) / spread)`` (linear between the curve's steps, so any delay, not
+    only whole steps, moves the curve exactly), with nobody departed before time 0 of the old curve and the last
+    value forced to 1.
+    """
+    if delay_min == 0 and spread == 1:
+        return cdf
+    n = cdf.shape[1]
+    t = np.arange(n) * step_min
+    out = np.empty_like(cdf)
+    for c in range(cdf.shape[0]):
+        med = float(np.interp(0.5, cdf[c], t)) if cdf[c, 0] < 0.5 else 0.0
+        u = med + (t - delay_min - med) / spread
+        row = np.interp(u, t, cdf[c], left=0.0, right=1.0)
+        row = np.maximum.accumulate(row)
+        row[-1] = 1.0
+        out[c] = row
+    return out
+
+
+def delay_departures(problem: Problem, delay_min: float, spread: float = 1.0) -> Problem:
+    """``problem`` with every departure curve :func:`shifted <shift_curves>` (the one function that variants and
+    ensemble members use for late or stretched departures)."""
+    if delay_min == 0 and spread == 1:
+        return problem
+    cdf = shift_curves(problem.departure_cdf, problem.time_step_s / 60.0, delay_min, spread)
+    return dataclasses.replace(problem, departure_cdf=cdf)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.problem.mobilization import release_times
 from evacplan.problem.physics import MIN_ROOM, physics
 from evacplan.problem.problem import Problem
 from evacplan.simulation import kernels as K
@@ -38,18 +39,6 @@ __all__ = ["DEFAULT_STUCK_S", "MAX_DT_S", "simulate"]
 MAX_DT_S = 10.0
 
 
-def _departure_times(cdf: NDArray[np.float64], step_s: float, share: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Time at which a cumulative departure curve (piecewise linear between steps) reaches each ``share``."""
-    i = np.searchsorted(cdf, share - 1e-12, side="left")
-    i = np.clip(i, 0, len(cdf) - 1)
-    prev = np.maximum(i - 1, 0)
-    lo, hi = cdf[prev], cdf[i]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(hi > lo, (share - lo) / (hi - lo), 1.0)
-    t = (prev + np.clip(frac, 0.0, 1.0)) * step_s
-    return np.where(i == 0, 0.0, t)
-
-
 @dataclass
 class _Packets:
     row: NDArray[np.int64]
@@ -59,15 +48,17 @@ class _Packets:
     path_end: NDArray[np.int64]
 
 
-def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int) -> tuple[NDArray, NDArray, NDArray]:
-    """Split ``counts[i]`` persons into packets of at most ``size``: ``(index i, packet count, midpoint share)``."""
+def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int
+           ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Split ``counts[i]`` persons into packets of at most ``size``: ``(index i, packet count, midpoint share, end
+    share)`` (the end share is the share of the row's persons released once the packet's last person is)."""
     n_pk = -(-counts // size)
     idx = np.repeat(np.arange(len(rows)), n_pk)
     first = np.cumsum(n_pk) - n_pk
     j = np.arange(len(idx)) - np.repeat(first, n_pk)
     c = np.minimum(size, counts[idx] - j * size)
-    mid = (j * size + c / 2.0) / np.maximum(counts[idx], 1)
-    return idx, c.astype(np.int64), mid
+    total = np.maximum(counts[idx], 1)
+    return idx, c.astype(np.int64), (j * size + c / 2.0) / total, (j * size + c) / total
 
 
 def _make_packets(
@@ -84,19 +75,19 @@ def _make_packets(
         np.subtract.at(free, plan.row, comp)
         free = np.maximum(free, 0)
         g = np.flatnonzero(comp > 0)
-        idx, c, mid = _split(g, comp[g], size)
+        idx, c, mid, _ = _split(g, comp[g], size)
         gi = g[idx]
         # a group departs during its plan window: its packets leave evenly spread over the window
         tdep = plan.departure_s[gi].astype(np.float64) + mid * float(plan.time_step_s)
         parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep,
                               plan.path_indptr[gi].astype(np.int64), plan.path_indptr[gi + 1].astype(np.int64)))
     r = np.flatnonzero(free > 0)
-    idx, c, mid = _split(r, free[r], size)
+    idx, c, _, end = _split(r, free[r], size)
     rows = r[idx]
     tdep = np.empty(len(rows))
     for curve in np.unique(d.curve[rows]) if len(rows) else []:
         sel = d.curve[rows] == curve
-        tdep[sel] = _departure_times(problem.departure_cdf[curve], problem.time_step_s, mid[sel])
+        tdep[sel] = release_times(problem.departure_cdf[curve], problem.time_step_s, end[sel])
     parts.append(_Packets(rows.astype(np.int64), c, tdep, np.full(len(rows), -1, np.int64),
                           np.full(len(rows), -1, np.int64)))
     return _Packets(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Packets.__dataclass_fields__))

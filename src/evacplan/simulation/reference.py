@@ -140,7 +140,8 @@ def simulate_reference(
     list of Arrival
         In the order the arrivals happened.
     """
-    from evacplan.simulation.engine import _departure_times, _split
+    from evacplan.problem.mobilization import release_times
+    from evacplan.simulation.engine import _split
 
     d, net, zones = problem.demand, problem.network, problem.zones
     if np.any(d.mode != 0) or np.any(d.group != 0):
@@ -154,11 +155,11 @@ def simulate_reference(
 
     # packets, released in order of departure
     rows = np.flatnonzero(problem.reachable)
-    idx, counts, mid = _split(rows, d.count[rows].astype(np.int64), packet_size)
+    idx, counts, _, ends = _split(rows, d.count[rows].astype(np.int64), packet_size)
     packets = []
-    for i, (j, c, share) in enumerate(zip(idx, counts, mid, strict=True)):
+    for i, (j, c, share) in enumerate(zip(idx, counts, ends, strict=True)):
         r = int(rows[j])
-        t = float(_departure_times(problem.departure_cdf[d.curve[r]], problem.time_step_s, np.array([share]))[0])
+        t = float(release_times(problem.departure_cdf[d.curve[r]], problem.time_step_s, np.array([share]))[0])
         packets.append(_Packet(i, r, int(c), t))
     pending = deque(sorted(packets, key=lambda p: p.depart_s))
     home: list[deque[_Packet]] = [deque() for _ in range(net.n_nodes)]
