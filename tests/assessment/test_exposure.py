@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evacplan.assessment import exposure, plan_exit_times
+from evacplan.assessment import exposure, plan_exposure
 from evacplan.problem import toy_problem
 from evacplan.simulation import simulate
 
@@ -17,11 +17,14 @@ def problem():
                        horizon_s=3600.0)
 
 
-def test_plan_exit_time_is_the_first_node_outside_danger(plan_of) -> None:
+def test_plan_exposure_follows_each_group_edge_by_edge(plan_of) -> None:
     p = problem()
     pl = plan_of(p, [(0, 100, 0.0, [0, 1, 2]), (1, 30, 0.0, [1, 2])])
-    # group 0 enters edge 1->2 at 600 s and reaches node 2 (outside) at 1,200 s; group 1 at 600 s
-    assert plan_exit_times(p, pl).tolist() == [1200.0, 600.0]
+    # edge 0->1 and edge 1->2 lie in the zone (their tails do); group 0 is on 1->2 from 600 s to 1,200 s, after the
+    # deadline; group 1 leaves 1->2 at 600 s, exactly at the deadline: not exposed
+    pe = plan_exposure(p, pl)
+    assert pe.group_exposed.tolist() == [True, False] and pe.exposed == 100
+    assert pe.person_minutes_by_zone.tolist() == pytest.approx([100 * 600 / 60])
 
 
 def test_exposure_from_the_plan(plan_of) -> None:

@@ -15,7 +15,7 @@ from evacplan.scenario.uncertainty import EdgeRisk, UncertaintySpec
 def grid_problem(n: int = 6, persons: int = 60, seed: int = 7) -> Problem:
     """An ``n x n`` street grid (100 m blocks, two-way): people in the western half, safety on the eastern edge.
 
-    The western half is one danger zone (deadline 62 min), the west-centre another (deadline 58 min);
+    The western half is one danger zone (deadline 75 min), the west-centre another (deadline 70 min);
     departures follow a logistic curve over the first 15 minutes.
     """
     def node(i: int, j: int) -> int:
@@ -39,7 +39,7 @@ def grid_problem(n: int = 6, persons: int = 60, seed: int = 7) -> Problem:
     cdf = np.clip((f - f[0]) / (1 - f[0]), 0, 1)
     cdf[-1] = 1.0
     xy = [(j * 100.0, i * 100.0) for i in range(n) for j in range(n)]
-    p = toy_problem(n * n, edges, sources, safe, danger=danger, deadlines_s=[3720.0, 3480.0], departure_cdf=cdf,
+    p = toy_problem(n * n, edges, sources, safe, danger=danger, deadlines_s=[4500.0, 4200.0], departure_cdf=cdf,
                     time_step_s=60.0, horizon_s=steps * 60.0 * 3, group_speeds_mps=[0.7], xy=xy)
     return dataclasses.replace(p, seed=seed)
 

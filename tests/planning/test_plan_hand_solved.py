@@ -28,7 +28,7 @@ def test_two_parallel_paths_share_the_load(planned, method):
     p = toy_problem(4, edges, {0: 1200}, {3: 0}, horizon_s=6000)
     result = planned(p, method)
     assert abs(result.evacuation_time_s - (240 + 1200 / 2.0)) <= STEP
-    used = {int(e) for e in result.path_edges}
+    used = {int(e) for e in result.step_edge}
     assert {0, 1, 2, 3} <= {int(i) for i in p.network.edge_id[list(used)]}
 
 
@@ -105,7 +105,7 @@ def test_fast_is_deterministic():
     edges = [(0, 1, 120, 1.0), (1, 3, 120, 1.0), (0, 2, 120, 1.0), (2, 3, 180, 1.0), (1, 2, 60, 2.0)]
     p = toy_problem(4, edges, {0: 500, 1: 200}, {3: 0}, horizon_s=6000)
     a, b = plan(p), plan(p)
-    for name in ("row", "count", "departure_s", "arrival_s", "path_edges", "path_entry_s"):
+    for name in ("row", "count", "departure_s", "arrival_s", "path_start", "step_edge", "step_next", "step_to_go_s"):
         assert np.array_equal(getattr(a, name), getattr(b, name))
 
 

@@ -22,12 +22,14 @@ def problem():
 def test_write_read_round_trip(problem, tmp_path, method):
     result = plan(problem, method=method)
     write_plan(result, problem, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["edge_flows.parquet", "groups.parquet", "summary.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edge_flows.parquet", "groups.parquet", "steps.parquet",
+                                                          "summary.json"]
     back = read_plan(tmp_path, problem)
     validate_plan(problem, back)
-    for name in ("row", "count", "safe_zone", "path_indptr", "path_edges", "unplanned"):
+    for name in ("row", "count", "safe_zone", "path_start", "step_edge", "step_next", "step_len", "unplanned",
+                 "edge_full_windows"):
         assert np.array_equal(getattr(back, name), getattr(result, name)), name
-    for name in ("departure_s", "arrival_s", "path_entry_s"):
+    for name in ("departure_s", "arrival_s", "step_to_go_s"):
         assert np.allclose(getattr(back, name), getattr(result, name)), name
     assert back.evacuation_time_s == pytest.approx(result.evacuation_time_s)
     assert back.lower_bound_s == pytest.approx(result.lower_bound_s)
@@ -47,13 +49,20 @@ def test_summary_and_tables(problem, tmp_path):
     assert set(dz) >= {"name", "population", "clearance_min", "deadline_min", "met"} and dz["met"] is False
     assert s["safe_zones"][0] == {"name": "safe0", "assigned": 420, "capacity": 420.0}
     groups = pq.read_table(tmp_path / "groups.parquet").to_pandas()
-    assert {"origin", "group", "mode", "count", "departure_min", "destination", "arrival_min", "path"} <= set(groups)
+    assert {"origin", "group", "mode", "count", "departure_min", "destination", "arrival_min", "path_start",
+            "path_edges"} <= set(groups)
+    steps = pq.read_table(tmp_path / "steps.parquet").to_pandas()
     first = groups.iloc[0]
-    assert first["path"][0] == first["origin"] and first["path"][-1] == 3
+    nodes, s = [first["origin"]], first["path_start"]
+    while s >= 0:  # follow the linked steps from the group's first one
+        assert steps["from"][s] == nodes[-1]
+        nodes.append(steps["to"][s])
+        s = steps["next"][s]
+    assert nodes[-1] == 3 and len(nodes) == first["path_edges"] + 1
     flows = pq.read_table(tmp_path / "edge_flows.parquet").to_pandas()
     assert list(flows.columns) == ["edge", "from", "to", "bin_start_min", "persons"]
     # persons entering the first edge of every path add up to the persons that had to move
-    assert flows["persons"].sum() == result.count @ np.diff(result.path_indptr)
+    assert flows["persons"].sum() == result.count @ result.path_length()
 
 
 def test_exported_names():

@@ -118,6 +118,6 @@ def test_fine_step_bound_holds_for_a_coarse_plan(problem):
     result = assemble(problem, coarse, "fast", groups, unplanned, 0, 0.0)
     validate_plan(problem, result)
     if result.evacuated:
-        upper = 2 * int(groups["arr"].max())
+        upper = 2 * (int(groups["arr"].max()) + 1) - 1  # the last fine label of the plan's last arrival window
         bound = certify(problem, fine, result.evacuated, upper, min_condensation=2, improve=False, tol=0.0)
         assert bound.bins <= upper

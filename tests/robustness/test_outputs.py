@@ -141,7 +141,7 @@ def test_manifest_says_which_run_wrote_the_folder(make_city: Callable[..., Path]
     assert manifest["command"] == "plan" and manifest["options"]["method"] == "fast"
     assert manifest["inputs_hash"] == cache_key(load_scenario(scenario))
     files = {f["path"]: f for f in manifest["files"]}
-    assert set(files) == {"summary.json", "groups.parquet", "edge_flows.parquet"}
+    assert set(files) == {"summary.json", "groups.parquet", "steps.parquet", "edge_flows.parquet"}
     for name, f in files.items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == f["sha256"]
     # written last: nothing in the folder is newer

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from evacplan.planning.result import Plan
+from evacplan.planning.result import Plan, plan_from_paths
 from evacplan.problem.problem import Problem
 
 
@@ -21,28 +21,17 @@ def edge_index(problem: Problem, u: int, v: int) -> int:
 
 
 def hand_plan(problem: Problem, groups: Sequence[tuple[int, int, float, Sequence[int]]]) -> Plan:
-    """A plan from ``(row, count, departure_s, node path)`` tuples, timed at free flow."""
+    """A plan from ``(row, count, departure_s, node path)`` tuples, timed at free flow (instants, not windows)."""
     paths = [[edge_index(problem, a, b) for a, b in itertools.pairwise(nodes)] for *_, nodes in groups]
-    indptr = np.zeros(len(groups) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(p) for p in paths])
-    edges = np.array([e for p in paths for e in p], dtype=np.int64)
-    rows = np.array([g[0] for g in groups], dtype=np.int32)
     t_edge = problem.edge_time_s(0, 0)
     dep = np.array([g[2] for g in groups], dtype=np.float64)
+    entry = [d + np.r_[0.0, np.cumsum(t_edge[p])[:-1]] if p else np.zeros(0) for d, p in zip(dep, paths, strict=True)]
     arr = dep + np.array([t_edge[p].sum() for p in paths])
-    safe = np.array([problem.zones.node_safe[g[3][-1]] for g in groups], dtype=np.int32)
-    return Plan(
-        method="hand",
-        row=rows,
-        count=np.array([g[1] for g in groups], dtype=np.int64),
-        departure_s=dep,
-        arrival_s=arr,
-        safe_zone=safe,
-        path_indptr=indptr,
-        path_edges=edges,
-        evacuation_time_s=float(arr.max()),
-        lower_bound_s=float(arr.max()),
-        unplanned=np.zeros(problem.demand.n_rows, dtype=np.int64),
+    return plan_from_paths(
+        method="hand", row=np.array([g[0] for g in groups]), count=np.array([g[1] for g in groups]),
+        departure_s=dep, entry_s=entry, arrival_s=arr,
+        safe_zone=np.array([problem.zones.node_safe[g[3][-1]] for g in groups]), paths=[np.array(p) for p in paths],
+        unplanned=np.zeros(problem.demand.n_rows, dtype=np.int64), lower_bound_s=float(arr.max()),
     )
 
 

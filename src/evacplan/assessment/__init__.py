@@ -12,7 +12,7 @@ style of NUREG/CR-7002.
 from evacplan.assessment.api import Assessment, assess, received_by_safe_zone
 from evacplan.assessment.border import BorderCounterfactual, across_nodes, border_counterfactual
 from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_from_curve, ete_table
-from evacplan.assessment.exposure import ZoneExposure, exposure, plan_exit_times
+from evacplan.assessment.exposure import PlanExposure, ZoneExposure, exposure, plan_exposure
 from evacplan.assessment.io import read_assessment, write_assessment, write_csv
 from evacplan.assessment.standards import SafeZoneNeeds, persons_per_tent, safe_zone_needs
 from evacplan.assessment.vulnerable import VulnerableNeeds, departed_share, vulnerable_needs
@@ -21,6 +21,7 @@ __all__ = [
     "Assessment",
     "BorderCounterfactual",
     "ClearanceCurve",
+    "PlanExposure",
     "SafeZoneNeeds",
     "VulnerableNeeds",
     "ZoneETE",
@@ -34,7 +35,7 @@ __all__ = [
     "ete_table",
     "exposure",
     "persons_per_tent",
-    "plan_exit_times",
+    "plan_exposure",
     "read_assessment",
     "received_by_safe_zone",
     "safe_zone_needs",

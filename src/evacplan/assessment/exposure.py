@@ -1,9 +1,10 @@
 """Exposure: people still inside a danger zone after its deadline, by zone, in persons and person-minutes.
 
 With a simulation the figures are the simulator's own (persons inside a danger zone at some time after its onset,
-and the person-minutes they spent there). Without one they are estimated from the plan: a planned group is exposed
-from its zone's deadline until it reaches the first node of its path outside every danger zone (free-flow time on
-the edge it leaves by); persons the plan could not send anywhere stay exposed until the horizon.
+and the person-minutes they spent there). From a plan they are counted the same way (:func:`plan_exposure`): at home
+until the group leaves, then edge by edge along its path (an edge lies in its tail's zone, else its head's), so
+that plan and simulation can be compared figure for figure; persons the plan could not send anywhere stay exposed
+until the horizon.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.assessment.kernels import plan_zone_exposure
+from evacplan.problem.physics import edge_danger_zone
 from evacplan.problem.problem import Problem
 
 if TYPE_CHECKING:
     from evacplan.planning import Plan
     from evacplan.simulation import SimulationResult
 
-__all__ = ["ZoneExposure", "exposure", "plan_exit_times"]
+__all__ = ["PlanExposure", "ZoneExposure", "exposure", "plan_exposure"]
 
 
 @dataclass(frozen=True)
@@ -55,40 +58,59 @@ class ZoneExposure:
         return asdict(self)
 
 
-def plan_exit_times(problem: Problem, plan: Plan) -> NDArray[np.float64]:
-    """Time each plan group reaches the first node of its path outside every danger zone, seconds.
+@dataclass(frozen=True)
+class PlanExposure:
+    """Exposure of a plan's people, counted as the simulator counts it (:func:`plan_exposure`).
 
-    A group whose origin lies outside every danger zone gets its departure time; a group whose path never leaves the
-    danger zones gets its arrival time.
+    Attributes
+    ----------
+    exposed_by_zone
+        Persons inside each danger zone at some time after its deadline, ``int64[z]`` (a person crossing two zones
+        counts in both).
+    person_minutes_by_zone
+        Person-minutes spent inside each zone after its deadline, ``float64[z]``.
+    exposed
+        Persons exposed in any zone, each counted once.
+    group_exposed
+        Whether each plan group is exposed, ``bool[g]``.
     """
-    net, d, z = problem.network, problem.demand, problem.zones
-    g = plan.n_groups
-    out = plan.arrival_s.astype(np.float64).copy()
-    if g == 0:
-        return out
-    rows = plan.row.astype(np.int64)
-    outside_origin = z.node_danger[d.origin[rows]] < 0
-    out[outside_origin] = plan.departure_s[outside_origin]
-    if plan.path_edges.size == 0:
-        return out
-    grp = np.repeat(np.arange(g), np.diff(plan.path_indptr))
-    e = plan.path_edges
-    # first edge of each path that ends outside every danger zone (``grp`` is sorted, so is ``grp[idx]``)
-    idx = np.flatnonzero(z.node_danger[net.head[e]] < 0)
-    if idx.size == 0 or plan.path_entry_s.size != e.size:
-        return out
-    gi = grp[idx]
-    keep = np.r_[True, gi[1:] != gi[:-1]]
-    gi, idx = gi[keep], idx[keep]
-    # free time of that edge for its group's (mode, demographic group) class
-    n_groups = max(len(d.groups), 1)
-    keys, cls = np.unique(d.mode[rows].astype(np.int64) * n_groups + d.group[rows], return_inverse=True)
-    table = np.vstack([problem.edge_time_s(int(k // n_groups), int(k % n_groups)) for k in keys])
-    t_edge = table[cls[gi], e[idx]]
-    t_exit = plan.path_entry_s[idx] + np.where(np.isfinite(t_edge), t_edge, 0.0)
-    has = ~outside_origin[gi]
-    out[gi[has]] = np.minimum(t_exit[has], plan.arrival_s[gi[has]])
-    return out
+
+    exposed_by_zone: NDArray[np.int64]
+    person_minutes_by_zone: NDArray[np.float64]
+    exposed: int
+    group_exposed: NDArray[np.bool_]
+
+
+def plan_exposure(problem: Problem, plan: Plan, horizon_s: float | None = None) -> PlanExposure:
+    """Who the plan leaves inside a danger zone after its deadline, with the simulator's definitions.
+
+    Planned groups leave home in the middle of their departure window and walk their path without waiting (see
+    :func:`evacplan.assessment.kernels.plan_zone_exposure`); persons the plan could not send anywhere stay at home
+    until ``horizon_s`` (default: the problem's horizon), as the simulator keeps people with no route.
+    """
+    z, d = problem.zones, problem.demand
+    n_z = len(z.danger_names)
+    horizon = float(problem.horizon_s if horizon_s is None else horizon_s)
+    exposed = np.zeros(n_z, dtype=np.int64)
+    person_s = np.zeros(n_z)
+    flags = np.zeros(plan.n_groups, dtype=np.bool_)
+    half = 0.5 * plan.time_step_s
+    if n_z and plan.n_groups:
+        plan_zone_exposure(
+            plan.path_start, plan.step_edge, plan.step_next, plan.step_to_go_s, plan.count.astype(np.int64),
+            plan.departure_s + half, plan.arrival_s - half, float(plan.time_step_s),
+            d.origin[plan.row].astype(np.int64), z.node_danger.astype(np.int64), edge_danger_zone(problem),
+            z.danger_deadline_s.astype(np.float64), exposed, person_s, flags,
+        )
+    total = int(plan.count[flags].sum())
+    for i in range(n_z):  # people the plan could not send anywhere stay until the horizon
+        left = int(plan.unplanned[d.danger == i].sum())
+        dl = float(z.danger_deadline_s[i])
+        if left and horizon > dl:
+            exposed[i] += left
+            total += left
+            person_s[i] += left * (horizon - dl)
+    return PlanExposure(exposed, person_s / 60.0, total, flags)
 
 
 def exposure(problem: Problem, plan: Plan | None = None, simulation: SimulationResult | None = None) -> list[
@@ -119,14 +141,8 @@ def exposure(problem: Problem, plan: Plan | None = None, simulation: SimulationR
         return out
     if plan is None:
         raise ValueError("exposure needs a plan or a simulation")
-    t_exit = plan_exit_times(problem, plan)
-    zone = d.danger[plan.row] if plan.n_groups else np.zeros(0, dtype=np.int32)
+    pe = plan_exposure(problem, plan)
     for i, name in enumerate(z.danger_names):
-        dl = float(z.danger_deadline_s[i])
-        sel = (zone == i) & (t_exit > dl + 1e-9)
-        late = plan.count[sel]
-        pm = float((late * (t_exit[sel] - dl)).sum()) / 60.0
-        left = int(plan.unplanned[d.danger == i].sum())
-        pm += left * max(problem.horizon_s - dl, 0.0) / 60.0
-        out.append(ZoneExposure(name, dl / 60.0, pops[i], int(late.sum()) + left, round(pm, 3), "plan"))
+        out.append(ZoneExposure(name, float(z.danger_deadline_s[i]) / 60.0, pops[i], int(pe.exposed_by_zone[i]),
+                                round(float(pe.person_minutes_by_zone[i]), 3), "plan"))
     return out

@@ -116,7 +116,8 @@ def plan_fingerprint(plan: Plan | None) -> str | None:
     """A digest of a plan's groups and paths (``None`` for no plan)."""
     if plan is None:
         return None
-    return _digest([plan.row, plan.count, plan.departure_s, plan.safe_zone, plan.path_indptr, plan.path_edges])
+    return _digest([plan.row, plan.count, plan.departure_s, plan.safe_zone, plan.path_start, plan.step_edge,
+                    plan.step_next])
 
 
 def _config(problem: Problem, spec: UncertaintySpec, plan: Plan | None, seed: int,

@@ -23,6 +23,7 @@ from evacplan.planning.exact import exact_groups
 from evacplan.planning.fast import fast_groups
 from evacplan.planning.kernels import BIN0
 from evacplan.planning.model import PlanningModel, planning_model
+from evacplan.planning.paths import edge_persons
 from evacplan.planning.result import Plan
 from evacplan.planning.ten import relaxed_spec
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
@@ -130,7 +131,8 @@ def _fast(
         if _better(alt, alt_unplanned, groups, unplanned):
             groups, unplanned = alt, alt_unplanned
             mode += "-reserve"
-    upper = k * int(groups["arr"].max()) if groups["arr"].size else 0
+    # the plan's last arrival window ends with fine label k * (arr + 1) - 1: the largest fine label it may reach
+    upper = k * (int(groups["arr"].max()) + 1) - 1 if groups["arr"].size else 0
     bound = certify(problem, model, int(groups["count"].sum()), upper, min_condensation=k,
                     zones=zm if k == 1 else None, improve=k == 1)
     if bound.better is not None:
@@ -184,16 +186,16 @@ def assemble(
     lower_bound_s: float,
     runtime_s: float,
 ) -> Plan:
-    """Turn group buffers in labels of ``model`` into a :class:`Plan` in seconds."""
+    """Turn group buffers in labels of ``model`` into a :class:`Plan` in seconds, paths stored as linked steps."""
+    from evacplan.planning.paths import link_paths
+
     step = model.step_s
-    plen = groups["plen"]
-    indptr = np.zeros(plen.size + 1, dtype=np.int64)
-    np.cumsum(plen, out=indptr[1:])
     rows = groups["row"].astype(np.int64)
     cls = model.row_class[rows]
     origin = problem.demand.origin[rows].astype(np.int64)
-    grp = np.repeat(np.arange(plen.size), plen)
-    path_tail = model.tail[groups["edges"]]
+    start, s_edge, s_next, s_to_go, s_len = link_paths(
+        groups, origin, cls, groups.get("trees"), model.tau, model.potential_s, model.tail, model.head, step,
+    )
     arrival = (groups["arr"] + 1) * step  # the end of the group's arrival window: all of it is safe by then
     evac = float(arrival.max()) if arrival.size else 0.0
     result = Plan(
@@ -203,22 +205,30 @@ def assemble(
         departure_s=(groups["dep"] * step - model.potential_s[cls, origin]).astype(np.float64),
         arrival_s=arrival.astype(np.float64),
         safe_zone=groups["zone"].astype(np.int32),
-        path_indptr=indptr,
-        path_edges=groups["edges"].astype(np.int64),
+        path_start=start,
+        step_edge=s_edge,
+        step_next=s_next,
+        step_to_go_s=s_to_go,
+        step_len=s_len,
         evacuation_time_s=evac,
         lower_bound_s=float(lower_bound_s),
         unplanned=unplanned.astype(np.int64),
         runtime_s=float(runtime_s),
-        path_entry_s=(groups["entry"] * step - model.potential_s[cls[grp], path_tail]).astype(np.float64),
         time_step_s=step,
     )
+    full = groups.get("full_windows")
+    if full is None or full.size != problem.network.n_edges:
+        from evacplan.planning.validate import window_loads
+
+        edge, _, load = window_loads(problem, model, result)
+        full_w = load + model.weight_s.min(axis=0)[edge] > step + 1e-6
+        full = np.bincount(edge[full_w], minlength=problem.network.n_edges).astype(np.int64)
+    result = replace(result, edge_full_windows=full.astype(np.int64))
     return replace(result, bottlenecks=tuple(find_bottlenecks(problem, model, result)))
 
 
 def find_bottlenecks(problem: Problem, model: PlanningModel, p: Plan, top: int = 5) -> list[str]:
     """What limits the plan: people left behind by zone, full safe zones, edges at capacity for longest."""
-    from evacplan.planning.validate import window_loads
-
     net, zones, d = problem.network, problem.zones, problem.demand
     out: list[str] = []
     no_path = np.where(~model.usable, d.count, 0)
@@ -235,13 +245,9 @@ def find_bottlenecks(problem: Problem, model: PlanningModel, p: Plan, top: int =
     cap = model.phys.safe_capacity
     for z in np.flatnonzero(np.isfinite(cap) & (assigned >= cap - 0.5) & (cap > 0)):
         out.append(f"safe zone {zones.safe_names[z]} is full ({int(assigned[z])} of {cap[z]:.0f})")
-    if p.path_edges.size:
-        edge, _, load = window_loads(problem, model, p)
-        wmin = model.weight_s.min(axis=0)
-        full = load + wmin[edge] > model.step_s + 1e-6
-        n_full = np.bincount(edge[full], minlength=net.n_edges)
-        grp = np.repeat(np.arange(p.n_groups), np.diff(p.path_indptr))
-        persons = np.bincount(p.path_edges, weights=p.count[grp], minlength=net.n_edges)
+    n_full = p.edge_full_windows
+    if n_full.size == net.n_edges and n_full.any():
+        persons = edge_persons(p, net.n_edges)
         order = np.lexsort((-persons, -n_full))[:top]
         for k in order:
             if n_full[k] == 0:

@@ -46,6 +46,7 @@ class GroupArrays:
         self.arr = np.zeros(cap_groups, dtype=np.int64)
         self.zone = np.zeros(cap_groups, dtype=np.int64)
         self.plen = np.zeros(cap_groups, dtype=np.int64)
+        self.route = np.full(cap_groups, -1, dtype=np.int64)
         self.edges = np.zeros(cap_path, dtype=np.int64)
         self.entry = np.zeros(cap_path, dtype=np.int64)
         self.n_groups = 0
@@ -55,9 +56,9 @@ class GroupArrays:
         """Make room for ``groups`` more groups with ``path`` more path edges."""
         if self.n_groups + groups > self.row.shape[0]:
             new = max(2 * self.row.shape[0], self.n_groups + groups)
-            for name in ("row", "count", "dep", "arr", "zone", "plen"):
+            for name in ("row", "count", "dep", "arr", "zone", "plen", "route"):
                 old = getattr(self, name)
-                arr = np.zeros(new, dtype=old.dtype)
+                arr = np.full(new, -1 if name == "route" else 0, dtype=old.dtype)
                 arr[: self.n_groups] = old[: self.n_groups]
                 setattr(self, name, arr)
         if self.n_path + path > self.edges.shape[0]:
@@ -73,7 +74,8 @@ class GroupArrays:
         g, p = self.n_groups, self.n_path
         return {
             "row": self.row[:g], "count": self.count[:g], "dep": self.dep[:g], "arr": self.arr[:g],
-            "zone": self.zone[:g], "plen": self.plen[:g], "edges": self.edges[:p], "entry": self.entry[:p],
+            "zone": self.zone[:g], "plen": self.plen[:g], "route": self.route[:g], "edges": self.edges[:p],
+            "entry": self.entry[:p],
         }
 
 
@@ -127,12 +129,17 @@ def fast_groups(
         state["resid"], state["nxt"] = _grow(state["resid"], state["nxt"], model.step_s)
 
     out = GroupArrays(1024, 16384)
+    trees = None
     if mode == "routes":
-        route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve)
+        trees = route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve)
     else:
         _search_groups(problem, model, state, out, window, grow, progress)
     unplanned = d.count - np.where(model.usable, d.count - remaining, 0)
-    return out.trimmed(), unplanned.astype(np.int64), mode
+    groups = out.trimmed()
+    groups["trees"] = trees if trees is not None else np.zeros((0, net.n_nodes), dtype=np.int64)
+    # windows each edge was used to capacity in (what limits the plan): none of the lightest class fits any more
+    groups["full_windows"] = (state["resid"] + kernels.EPS < state["wmin"][None, :]).sum(axis=0).astype(np.int64)
+    return groups, unplanned.astype(np.int64), mode
 
 
 def _search_groups(problem, model, state, out, window, grow, progress):  # type: ignore[no-untyped-def]

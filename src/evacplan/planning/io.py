@@ -1,4 +1,5 @@
-"""Plan files: ``summary.json``, ``groups.parquet`` and ``edge_flows.parquet``, written atomically, read back."""
+"""Plan files: ``summary.json``, ``groups.parquet``, ``steps.parquet`` and ``edge_flows.parquet``, written atomically,
+read back."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from numba import njit
+from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path, write_json
 from evacplan.planning.result import Plan
@@ -19,7 +22,7 @@ from evacplan.problem.problem import Problem
 __all__ = ["SCHEMA_VERSION", "plan_summary", "read_plan", "write_plan"]
 
 #: Version of the plan file layout.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _minutes(seconds: float) -> float | None:
@@ -70,13 +73,18 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
         "danger_zones": danger,
         "safe_zones": safe,
         "bottlenecks": list(plan.bottlenecks),
+        "edge_full_windows": [[int(e), int(plan.edge_full_windows[e])] for e in np.flatnonzero(plan.edge_full_windows)],
         "runtime_s": round(plan.runtime_s, 3),
         "unplanned_by_row": [[int(r), int(plan.unplanned[r])] for r in np.flatnonzero(plan.unplanned)],
     }
 
 
 def write_plan(plan: Plan, problem: Problem, out_dir: str | os.PathLike[str]) -> Path:
-    """Write ``summary.json``, ``groups.parquet`` and ``edge_flows.parquet`` into ``out_dir`` (atomically each).
+    """Write ``summary.json``, ``groups.parquet``, ``steps.parquet`` and ``edge_flows.parquet`` (atomically each).
+
+    ``groups.parquet`` holds one row per group with its first step (``path_start``, -1 when it does not move);
+    ``steps.parquet`` the linked steps of the paths (:mod:`evacplan.planning.paths`): follow ``next`` from a
+    group's first step to read its path; ``edge_flows.parquet`` the persons entering each edge per time step.
 
     Returns
     -------
@@ -87,16 +95,6 @@ def write_plan(plan: Plan, problem: Problem, out_dir: str | os.PathLike[str]) ->
     out.mkdir(parents=True, exist_ok=True)
     net, d, zones = problem.network, problem.demand, problem.zones
     rows = plan.row.astype(np.int64)
-    indptr = plan.path_indptr.astype(np.int64)
-    # node path = origin + head of each edge
-    plen = np.diff(indptr)
-    node_off = indptr + np.arange(indptr.size)
-    nodes = np.empty(int(plen.sum()) + plan.n_groups, dtype=np.int64)
-    first = node_off[:-1]
-    nodes[first] = net.node_id[d.origin[rows]]
-    mask = np.ones(nodes.size, dtype=bool)
-    mask[first] = False
-    nodes[mask] = net.node_id[net.head[plan.path_edges]]
     group_names = np.array([g.name for g in d.groups], dtype=object)
     mode_names = np.array(list(net.modes), dtype=object)
     safe_names = np.array(list(zones.safe_names), dtype=object)
@@ -108,35 +106,64 @@ def write_plan(plan: Plan, problem: Problem, out_dir: str | os.PathLike[str]) ->
         "departure_min": pa.array(plan.departure_s / 60.0, pa.float64()),
         "destination": pa.array(safe_names[plan.safe_zone].tolist() if rows.size else [], pa.string()),
         "arrival_min": pa.array(plan.arrival_s / 60.0, pa.float64()),
-        "path": pa.ListArray.from_arrays(pa.array(node_off, pa.int64()).cast(pa.int32()), pa.array(nodes)),
+        "path_start": pa.array(plan.path_start, pa.int64()),
+        "path_edges": pa.array(plan.path_length(), pa.int64()),
         "row": pa.array(rows, pa.int64()),
-        "path_edges": pa.ListArray.from_arrays(pa.array(indptr.astype(np.int32)), pa.array(plan.path_edges)),
-        "path_entry_min": pa.ListArray.from_arrays(
-            pa.array(indptr.astype(np.int32)), pa.array(plan.path_entry_s / 60.0, pa.float64())
-        ),
+    })
+    steps = pa.table({
+        "edge": pa.array(plan.step_edge, pa.int64()),
+        "from": pa.array(net.node_id[net.tail[plan.step_edge]], pa.int64()),
+        "to": pa.array(net.node_id[net.head[plan.step_edge]], pa.int64()),
+        "next": pa.array(plan.step_next, pa.int64()),
+        "to_go_min": pa.array(plan.step_to_go_s / 60.0, pa.float64()),
+        "length": pa.array(plan.step_len, pa.int64()),
     })
     with atomic_path(out / "groups.parquet") as tmp:
         pq.write_table(table, tmp)
+    with atomic_path(out / "steps.parquet") as tmp:
+        pq.write_table(steps, tmp)
     write_edge_flows(plan, problem, out / "edge_flows.parquet")
     write_json(out / "summary.json", plan_summary(plan, problem))
     return out
 
 
+@njit(cache=True)
+def _entry_bins(path_start, step_edge, step_next, step_to_go, arrival_s, count, step, b0, table):
+    for g in range(path_start.shape[0]):
+        s = path_start[g]
+        while s >= 0:
+            b = np.int64(np.floor((arrival_s[g] - step - step_to_go[s]) / step + 1e-9)) - b0
+            if 0 <= b < table.shape[0]:
+                table[b, step_edge[s]] += count[g]
+            s = step_next[s]
+
+
+def edge_flows(plan: Plan, n_edges: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Persons entering each edge per time step of the plan: ``(edge, step index, persons)``, non-zero only; step
+    ``k`` covers ``[k * time_step_s, (k + 1) * time_step_s)``."""
+    step = plan.time_step_s or 60.0
+    if plan.n_groups == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    b0 = int(np.floor(plan.departure_s.min() / step)) - 1
+    n_b = int(np.ceil(plan.arrival_s.max() / step)) + 2 - b0
+    table = np.zeros((max(n_b, 1), n_edges), dtype=np.int32 if plan.evacuated < 2**31 else np.int64)
+    _entry_bins(plan.path_start, plan.step_edge, plan.step_next, plan.step_to_go_s, plan.arrival_s,
+                plan.count.astype(np.int64), float(step), b0, table)
+    b, e = np.nonzero(table)
+    return e.astype(np.int64), (b + b0).astype(np.int64), table[b, e].astype(np.int64)
+
+
 def write_edge_flows(plan: Plan, problem: Problem, path: Path) -> None:
-    """Persons entering each edge per time bin (only non-zero bins)."""
+    """Persons entering each edge per time step (only non-zero steps)."""
     net = problem.network
     step = plan.time_step_s or 60.0
-    grp = np.repeat(np.arange(plan.n_groups), np.diff(plan.path_indptr))
-    bins = np.rint(plan.path_entry_s / step).astype(np.int64)
-    n_b = int(bins.max()) + 1 if bins.size else 1
-    uk, inv = np.unique(plan.path_edges * n_b + bins, return_inverse=True)
-    persons = np.bincount(inv, weights=plan.count[grp]).astype(np.int64) if uk.size else np.zeros(0, np.int64)
-    e = uk // n_b
+    e, k, persons = edge_flows(plan, net.n_edges)
     table = pa.table({
         "edge": pa.array(e, pa.int64()),
         "from": pa.array(net.node_id[net.tail[e]], pa.int64()),
         "to": pa.array(net.node_id[net.head[e]], pa.int64()),
-        "bin_start_min": pa.array((uk % n_b) * step / 60.0, pa.float64()),
+        "bin_start_min": pa.array(k * step / 60.0, pa.float64()),
         "persons": pa.array(persons, pa.int64()),
     })
     with atomic_path(path) as tmp:
@@ -148,15 +175,16 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
     out = Path(out_dir)
     summary = json.loads((out / "summary.json").read_text())
     t = pq.read_table(out / "groups.parquet")
-    pe = t.column("path_edges").combine_chunks()
-    pt = t.column("path_entry_min").combine_chunks()
-    indptr = np.asarray(pe.offsets, dtype=np.int64)
+    st = pq.read_table(out / "steps.parquet")
     unplanned = np.zeros(problem.demand.n_rows, dtype=np.int64)
     for r, k in summary.get("unplanned_by_row", []):
         unplanned[r] = k
     zone_index = {n: i for i, n in enumerate(problem.zones.safe_names)}
     evac = summary["evacuation_time_min"]
     lb = summary["lower_bound_min"]
+    full = np.zeros(problem.network.n_edges, dtype=np.int64)
+    for e, k in summary.get("edge_full_windows", []):
+        full[e] = k
     return Plan(
         method=summary["method"],
         row=t.column("row").to_numpy().astype(np.int32),
@@ -164,14 +192,17 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
         departure_s=np.rint(t.column("departure_min").to_numpy() * 60.0 * 1e6) / 1e6,
         arrival_s=np.rint(t.column("arrival_min").to_numpy() * 60.0 * 1e6) / 1e6,
         safe_zone=np.array([zone_index[n] for n in t.column("destination").to_pylist()], dtype=np.int32),
-        path_indptr=indptr - indptr[0],
-        path_edges=np.asarray(pe.values, dtype=np.int64),
+        path_start=t.column("path_start").to_numpy().astype(np.int64),
+        step_edge=st.column("edge").to_numpy().astype(np.int64),
+        step_next=st.column("next").to_numpy().astype(np.int64),
+        step_to_go_s=np.rint(st.column("to_go_min").to_numpy() * 60.0 * 1e6) / 1e6,
+        step_len=st.column("length").to_numpy().astype(np.int64),
         evacuation_time_s=float(evac) * 60.0 if evac is not None else 0.0,
         lower_bound_s=float(lb) * 60.0 if lb is not None else 0.0,
         unplanned=unplanned,
         runtime_s=float(summary["runtime_s"]),
         bottlenecks=tuple(summary.get("bottlenecks", [])),
-        path_entry_s=np.rint(np.asarray(pt.values, dtype=np.float64) * 60.0 * 1e6) / 1e6,
         time_step_s=float(summary.get("time_step_s", 0.0)),
         bound_model=str(summary.get("bound_model", "")),
+        edge_full_windows=full,
     )

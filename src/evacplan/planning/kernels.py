@@ -116,8 +116,8 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0):
 @njit(cache=True)
 def route_schedule(
     t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
-    route_next, route_zone, tau, weight, shift, wmin, head, resid, nxt, node_safe, zone_rem,
-    g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path, buf_e, buf_b, max_new,
+    route_next, route_zone, route_base, tau, weight, shift, wmin, head, resid, nxt, node_safe, zone_rem,
+    g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b, max_new,
 ):
     """Schedule groups of one class along fixed candidate routes, first come first served.
 
@@ -125,10 +125,11 @@ def route_schedule(
     ``t`` and not yet scheduled, every candidate route (``route_next[k, v]``: next edge from ``v`` towards route
     ``k``'s safe node, ``-1`` at it) with room at its end is walked from the origin; its departure slides from ``t``
     to the first label at which every window on it has room (people wait at home, never on the way); the route
-    arriving first wins and carries as many persons as its fullest window, the zone and the row allow.
+    arriving first wins and carries as many persons as its fullest window, the zone and the row allow. A group
+    records its route as ``route_base + k`` (its path is the route tree's walk from its origin).
 
-    Returns ``(n_groups, n_path, status, t)``: status 0 done, 1 output buffers nearly full, 2 capacity tables too
-    short, 3 ``max_new`` groups made (routes may be refreshed); call again from label ``t``.
+    Returns ``(n_groups, status, t)``: status 0 done, 1 output buffers full, 2 capacity tables too short,
+    3 ``max_new`` groups made (routes may be refreshed); call again from label ``t``.
     """
     first_group = n_groups
     n_routes = route_next.shape[0]
@@ -142,10 +143,10 @@ def route_schedule(
                 avail = released_one(cdf, cdf_step, step, count[r], curve[r], potential[r], t) - taken[r]
                 if avail <= 0:
                     break
-                if n_groups + 1 >= g_row.shape[0] or n_path + cap_len >= p_edges.shape[0]:
-                    return n_groups, n_path, 1, t
+                if n_groups + 1 >= g_row.shape[0]:
+                    return n_groups, 1, t
                 if n_groups - first_group >= max_new:
-                    return n_groups, n_path, 3, t
+                    return n_groups, 3, t
                 best_arr = INF_T
                 best_k = -1
                 best_d = np.int64(0)
@@ -172,7 +173,7 @@ def route_schedule(
                         continue
                     s = slide(resid, nxt, buf_e, buf_b, ln, weight, np.int64(t)) if ln > 0 else np.int64(0)
                     if s < 0:
-                        return n_groups, n_path, 2, t
+                        return n_groups, 2, t
                     if t + s + off < best_arr:
                         best_arr = t + s + off
                         best_k = k
@@ -202,13 +203,9 @@ def route_schedule(
                 if x <= 0:
                     break
                 lab = best_d
-                v = o
                 for j in range(ln):
                     e = buf_e[j]
                     _use(resid, nxt, e, buf_b[j], x, weight[e], wmin[e])
-                    p_edges[n_path] = e
-                    p_entry[n_path] = lab
-                    n_path += 1
                     lab += tau[e]
                 taken[r] += x
                 remaining[r] -= x
@@ -219,8 +216,9 @@ def route_schedule(
                 g_arr[n_groups] = lab
                 g_zone[n_groups] = z
                 g_len[n_groups] = ln
+                g_route[n_groups] = route_base + k
                 n_groups += 1
-    return n_groups, n_path, 0, t_end
+    return n_groups, 0, t_end
 
 
 @njit(cache=True)

@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Plan"]
+__all__ = ["Plan", "plan_from_paths"]
 
 
 @dataclass(frozen=True, eq=False)
 class Plan:
     """An evacuation plan for a :class:`~evacplan.problem.problem.Problem`.
 
-    People move in *groups*: persons of one demand row who leave together and follow one path.
+    People move in *groups*: persons of one demand row who leave together and follow one path. Paths are stored as
+    linked *steps* shared between groups whose routes end the same way (:mod:`evacplan.planning.paths`); use
+    :meth:`path` and :meth:`entry_times` for one group, :meth:`expanded` for many.
 
     Attributes
     ----------
@@ -25,16 +27,24 @@ class Plan:
     count
         Persons in each group, ``int64[g]``.
     departure_s
-        Departure time of each group from its origin, seconds, ``float64[g]``.
+        Start of each group's departure window, seconds, ``float64[g]``: its persons leave their origin during
+        ``[departure_s, departure_s + time_step_s)``.
     arrival_s
-        Time the last person of the group reaches safety, seconds, ``float64[g]``.
+        Time by which the whole group is safe (the end of its arrival window), seconds, ``float64[g]``.
     safe_zone
         Safe zone each group is sent to, ``int32[g]``.
-    path_indptr, path_edges
-        The path of group ``i`` is the edge sequence ``path_edges[path_indptr[i]:path_indptr[i + 1]]`` (edge indices
-        of the problem's network), from its origin to a node of its safe zone (empty when the origin already is one).
+    path_start
+        First step of each group's path, ``int64[g]`` (``-1``: the origin already is in its safe zone).
+    step_edge, step_next
+        Edge of each step and the step after it (``-1`` after the last), ``int64[k]``; a path runs from its
+        group's origin to a node of its safe zone.
+    step_to_go_s
+        Seconds from entering a step's edge to the start of the arrival window (the same for every group using the
+        step: nobody waits on the way), ``float64[k]``.
+    step_len
+        Edges from a step to the end of its path, ``int64[k]``.
     evacuation_time_s
-        Time the last planned person reaches safety.
+        Time by which the last planned person is safe.
     lower_bound_s
         A proven lower bound on the optimal evacuation time of the planned persons in the planning model at the
         scenario's own time step (:attr:`bound_model` says which), whatever step the plan was made at.
@@ -45,15 +55,12 @@ class Plan:
         Wall-clock seconds spent planning.
     bottlenecks
         Human-readable findings on what limits the plan (binding edges or zones), most binding first.
-    path_entry_s
-        Time each group enters each edge of its path, seconds, aligned with ``path_edges`` (people may wait at
-        nodes between edges).
     time_step_s
-        The time step the plan was made at (0 when unknown): each group departs during the window of this length
-        that starts at its ``departure_s``.
+        The time step the plan was made at (0 when unknown): the length of departure and arrival windows.
     bound_model
-        The model the lower bound holds in, in words (e.g. ``"planning model at 60 s steps: street capacities,
-        no waiting on streets, safe-zone capacities"``).
+        The model the lower bound holds in, in words.
+    edge_full_windows
+        Time steps in which each edge was used to capacity by the plan, ``int64[m]`` (empty when unknown).
     """
 
     method: str
@@ -62,21 +69,29 @@ class Plan:
     departure_s: NDArray[np.float64]
     arrival_s: NDArray[np.float64]
     safe_zone: NDArray[np.int32]
-    path_indptr: NDArray[np.int64]
-    path_edges: NDArray[np.int64]
+    path_start: NDArray[np.int64]
+    step_edge: NDArray[np.int64]
+    step_next: NDArray[np.int64]
+    step_to_go_s: NDArray[np.float64]
+    step_len: NDArray[np.int64]
     evacuation_time_s: float
     lower_bound_s: float
     unplanned: NDArray[np.int64]
     runtime_s: float = 0.0
     bottlenecks: tuple[str, ...] = field(default_factory=tuple)
-    path_entry_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     time_step_s: float = 0.0
     bound_model: str = ""
+    edge_full_windows: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_groups(self) -> int:
         """Number of groups."""
         return int(self.row.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        """Number of stored steps."""
+        return int(self.step_edge.shape[0])
 
     @property
     def gap(self) -> float:
@@ -85,13 +100,47 @@ class Plan:
             return 0.0 if self.evacuation_time_s <= 0 else float("inf")
         return self.evacuation_time_s / self.lower_bound_s - 1.0
 
+    def path_length(self) -> NDArray[np.int64]:
+        """Edges on each group's path, ``int64[g]``."""
+        out = np.zeros(self.n_groups, dtype=np.int64)
+        has = self.path_start >= 0
+        out[has] = self.step_len[self.path_start[has]]
+        return out
+
     def path(self, i: int) -> NDArray[np.int64]:
         """Edge indices of group ``i``'s path."""
-        return self.path_edges[self.path_indptr[i] : self.path_indptr[i + 1]]
+        out = []
+        s = int(self.path_start[i])
+        while s >= 0:
+            out.append(int(self.step_edge[s]))
+            s = int(self.step_next[s])
+        return np.asarray(out, dtype=np.int64)
+
+    def path_steps(self, i: int) -> NDArray[np.int64]:
+        """Step indices of group ``i``'s path."""
+        out = []
+        s = int(self.path_start[i])
+        while s >= 0:
+            out.append(s)
+            s = int(self.step_next[s])
+        return np.asarray(out, dtype=np.int64)
 
     def entry_times(self, i: int) -> NDArray[np.float64]:
         """Times group ``i`` enters each edge of its path, seconds."""
-        return self.path_entry_s[self.path_indptr[i] : self.path_indptr[i + 1]]
+        return self.arrival_s[i] - self.time_step_s - self.step_to_go_s[self.path_steps(i)]
+
+    def expanded(self, groups: NDArray[np.integer] | None = None
+                 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """``(group, edge, entry_s)`` for every edge of the paths of ``groups`` (default: all), in path order.
+
+        Allocates one row per group and edge: for a plan of millions of people, prefer the kernels of
+        :mod:`evacplan.planning.paths`.
+        """
+        from evacplan.planning.paths import expand
+
+        sel = np.arange(self.n_groups, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+        g, e, s = expand(self.path_start, self.step_edge, self.step_next, sel)
+        return g, e, self.arrival_s[g] - self.time_step_s - self.step_to_go_s[s]
 
     @property
     def evacuated(self) -> int:
@@ -113,3 +162,54 @@ class Plan:
             return 0.0
         i = int(np.searchsorted(cum, share * cum[-1] - 1e-9))
         return float(times[min(i, times.size - 1)])
+
+
+def plan_from_paths(
+    *,
+    method: str,
+    row: NDArray[np.integer],
+    count: NDArray[np.integer],
+    departure_s: NDArray[np.floating],
+    entry_s: list[NDArray[np.floating]],
+    arrival_s: NDArray[np.floating],
+    safe_zone: NDArray[np.integer],
+    paths: list[NDArray[np.integer]],
+    unplanned: NDArray[np.integer],
+    time_step_s: float = 0.0,
+    lower_bound_s: float = 0.0,
+) -> Plan:
+    """A :class:`Plan` from explicit paths (edge indices) and the times each group enters their edges.
+
+    For plans made elsewhere (another tool, a hand-made case): every group gets steps of its own; with
+    ``time_step_s = 0`` times are instants rather than windows.
+    """
+    starts: list[int] = []
+    edges: list[NDArray[np.int64]] = []
+    nexts: list[NDArray[np.int64]] = []
+    to_go: list[NDArray[np.float64]] = []
+    lens: list[NDArray[np.int64]] = []
+    k = 0
+    arrival = np.asarray(arrival_s, dtype=np.float64)
+    for i, (path, entries) in enumerate(zip(paths, entry_s, strict=True)):
+        edge_list = np.asarray(path, dtype=np.int64)
+        n = edge_list.size
+        starts.append(k if n else -1)
+        edges.append(edge_list)
+        nexts.append(np.r_[np.arange(k + 1, k + n), -1] if n else np.zeros(0, dtype=np.int64))
+        to_go.append(arrival[i] - time_step_s - np.asarray(entries, dtype=np.float64))
+        lens.append(np.arange(n, 0, -1))
+        k += n
+
+    def ints(xs: list[NDArray[np.int64]]) -> NDArray[np.int64]:
+        return np.concatenate(xs).astype(np.int64) if xs else np.zeros(0, dtype=np.int64)
+
+    return Plan(
+        method=method, row=np.asarray(row, dtype=np.int32), count=np.asarray(count, dtype=np.int64),
+        departure_s=np.asarray(departure_s, dtype=np.float64), arrival_s=arrival,
+        safe_zone=np.asarray(safe_zone, dtype=np.int32), path_start=np.asarray(starts, dtype=np.int64),
+        step_edge=ints(edges), step_next=ints(nexts),
+        step_to_go_s=np.concatenate(to_go).astype(np.float64) if to_go else np.zeros(0), step_len=ints(lens),
+        evacuation_time_s=float(arrival.max()) if arrival.size else 0.0,
+        lower_bound_s=float(lower_bound_s), unplanned=np.asarray(unplanned, dtype=np.int64),
+        time_step_s=float(time_step_s),
+    )

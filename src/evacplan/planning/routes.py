@@ -28,11 +28,14 @@ __all__ = ["MAX_ROUTES", "candidate_routes", "route_groups"]
 #: Most candidate routes; above it, one route tree per safe zone.
 MAX_ROUTES = 64
 
-#: Labels processed per kernel call (classes take turns between calls; routes are refreshed between calls).
+#: Labels processed per kernel call (classes take turns between calls).
 LABELS_PER_CALL = 4
 
-#: Groups made before the candidate routes are refreshed with the delays now expected on each edge.
-GROUPS_PER_REFRESH = 2000
+#: Labels between two refreshes of the candidate routes with the delays then expected on each edge.
+REFRESH_LABELS = 12
+
+#: Groups made before the candidate routes are refreshed early.
+GROUPS_PER_REFRESH = 20000
 
 
 def candidate_routes(
@@ -89,8 +92,9 @@ def route_groups(
     grow: Callable[[], None],
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
-) -> None:
-    """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``.
+) -> NDArray[np.int64]:
+    """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``; return the
+    route trees the groups' ``route`` indices point at (``int64[k, n]``).
 
     ``reserve = (room, need_from)`` (optional): ``room[z, t]`` of safe zone ``z`` is held back from the rows not
     yet needy while serving labels before ``t``; a row is needy from label ``need_from[row]`` on, and needy rows are
@@ -112,15 +116,23 @@ def route_groups(
     no_target = np.full(n, -1, dtype=np.int64)
     row_class = model.row_class
 
-    def routes_at(t: int) -> list[tuple[NDArray[np.int64], NDArray[np.int64]] | None]:
+    # classes of one mode share their routes (walking speeds differ, streets do not): the fastest class of each
+    # mode with people stands for it
+    class_mode = model.phys.class_mode
+    mean_time = np.nanmean(np.where(np.isfinite(model.phys.free_time_s), model.phys.free_time_s, np.nan), axis=1)
+
+    trees: list[NDArray[np.int64]] = []  # every route tree handed out, in order: group.route indexes their rows
+    n_rows_trees = [0]
+
+    def routes_at(t: int) -> list[tuple[NDArray[np.int64], NDArray[np.int64], int] | None]:
         """Per class, route trees over free time plus the delay expected where the people still to leave reach
-        each edge (``None`` for classes with nobody left)."""
-        routes: list[tuple[NDArray[np.int64], NDArray[np.int64]] | None] = []
-        for c in range(model.n_classes):
-            rows = np.flatnonzero((row_class == c) & (remaining > 0))
-            if rows.size == 0:
-                routes.append(None)
-                continue
+        each edge, with the row of the first in :data:`trees` (``None`` for classes with nobody left)."""
+        routes: list[tuple[NDArray[np.int64], NDArray[np.int64], int] | None] = [None] * model.n_classes
+        live = [c for c in range(model.n_classes) if np.any(remaining[row_class == c] > 0)]
+        for mode in np.unique(class_mode[live]) if live else []:
+            members = [c for c in live if class_mode[c] == mode]
+            c = min(members, key=lambda k: (mean_time[k], k))
+            rows = np.flatnonzero(np.isin(row_class, members) & (remaining > 0))
             d0 = np.maximum(model.row_first, t)
             kernels.earliest_arrival_search(
                 indptr, head, model.tau[c], state["wmin"], model.shift[c], state["resid"], state["nxt"], rows,
@@ -129,11 +141,16 @@ def route_groups(
             )
             delay = kernels.congestion_delay(model.tau[c], state["resid"], state["nxt"], state["wmin"], tail,
                                              model.shift[c], work["arr"], t)
-            routes.append(candidate_routes(problem, model, c, model.phys.free_time_s[c] + delay * model.step_s))
+            nxt_k, zone_k = candidate_routes(problem, model, c, model.phys.free_time_s[c] + delay * model.step_s)
+            trees.append(nxt_k)
+            for k in members:
+                routes[k] = (nxt_k, zone_k, n_rows_trees[0])
+            n_rows_trees[0] += nxt_k.shape[0]
         return routes
 
     t = int(model.row_first[remaining > 0].min()) if np.any(remaining > 0) else 0
     routes = routes_at(t)
+    next_refresh = t + REFRESH_LABELS
     total = max(int(remaining.sum()), 1)
     longest = n + 1
     buf_e = np.zeros(longest, dtype=np.int64)
@@ -171,29 +188,31 @@ def route_groups(
                 rows_c = rows_c[(reserve[1][rows_c] < t_end) == needy]  # type: ignore[index]
             t_c = t
             while t_c < t_end and rows_c.size:
-                out.reserve(1024, 4 * longest)
+                out.reserve(1024, 0)
                 route_c = routes[c]
                 if route_c is None:
                     break
-                route_next, route_zone = route_c
+                route_next, route_zone, route_base = route_c
                 res = kernels.route_schedule(
-                    t_c, t_end, rows_c, origin, *params, taken, remaining, route_next, route_zone, model.tau[c],
-                    model.weight_s[c], model.shift[c], state["wmin"], head, state["resid"], state["nxt"], node_safe,
-                    state["zone_rem"], out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges,
-                    out.entry, out.n_groups, out.n_path, buf_e, buf_b, GROUPS_PER_REFRESH,
+                    t_c, t_end, rows_c, origin, *params, taken, remaining, route_next, route_zone, route_base,
+                    model.tau[c], model.weight_s[c], model.shift[c], state["wmin"], head, state["resid"],
+                    state["nxt"], node_safe, state["zone_rem"], out.row, out.count, out.dep, out.arr, out.zone,
+                    out.plen, out.route, out.n_groups, buf_e, buf_b, GROUPS_PER_REFRESH,
                 )
-                out.n_groups, out.n_path, status, t_c = res
+                out.n_groups, status, t_c = res
                 if status == 2:
                     grow()
                 elif status == 1:
-                    out.reserve(2 * out.row.shape[0], 2 * out.edges.shape[0])
+                    out.reserve(out.row.shape[0], 0)
                 elif status == 3:
                     routes = routes_at(t_c)
             class_rows[c] = class_rows[c][remaining[class_rows[c]] > 0]
         t = t_end
-        if t < last:
+        if t < last and t >= next_refresh:
             routes = routes_at(t)
+            next_refresh = t + REFRESH_LABELS
         if progress is not None:
             progress(0.9 * float(1.0 - remaining.sum() / total))
     state["zone_rem"] += hidden
+    return np.vstack(trees) if trees else np.zeros((0, n), dtype=np.int64)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from evacplan.planning.model import EPS, PlanningModel, planning_model
@@ -11,33 +12,94 @@ from evacplan.problem.problem import Problem
 
 __all__ = ["validate_plan", "window_loads"]
 
+# kinds of path violations counted by the kernel
+_START, _CONTIGUOUS, _CLOSED, _GRID, _WAIT, _ARRIVAL, _ZONE = range(7)
+_MESSAGES = (
+    "paths that do not start at their origin",
+    "paths that are not contiguous",
+    "paths on edges closed to their class (or leading nowhere safe)",
+    "edge entries not on the label grid",
+    "groups that wait on the way (or enter an edge before reaching it)",
+    "arrival_s does not match the paths",
+    "paths that do not end in their safe zone",
+)
 
-def _labels(model: PlanningModel, cls: NDArray[np.int64], node: NDArray[np.int64], t: NDArray[np.float64]
-            ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """Labels of clock times ``t`` at ``node`` for class ``cls``, and whether each lies on the label grid."""
-    x = (t + model.potential_s[cls, node]) / model.step_s
+
+def _window_range(model: PlanningModel, plan: Plan, dep: NDArray[np.int64]) -> tuple[int, int]:
+    if plan.n_groups == 0:
+        return 0, 1
+    arr = np.rint(plan.arrival_s / model.step_s).astype(np.int64)
+    lo = int(dep.min()) + int(model.shift.min()) - 1
+    return lo, int(arr.max()) + 2 - lo
+
+
+def _departure_labels(model: PlanningModel, plan: Plan, cls: NDArray[np.int64], origin: NDArray[np.int64]
+                      ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    x = (plan.departure_s + model.potential_s[cls, origin]) / model.step_s
     lab = np.rint(x).astype(np.int64)
     return lab, np.abs(x - lab) * model.step_s <= 1e-6 * max(1.0, model.step_s)
+
+
+def _walk_plan(problem: Problem, model: PlanningModel, plan: Plan
+               ) -> tuple[NDArray[np.float64], int, NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    rows = plan.row.astype(np.int64)
+    cls = model.row_class[rows] if plan.n_groups else np.zeros(0, dtype=np.int64)
+    origin = problem.demand.origin[rows].astype(np.int64)
+    dep, on_grid = _departure_labels(model, plan, cls, origin)
+    w0, n_w = _window_range(model, plan, dep)
+    loads = np.zeros((n_w, problem.network.n_edges))
+    errors = np.zeros(len(_MESSAGES), dtype=np.int64)
+    _walk_counts(plan.path_start, plan.step_edge, plan.step_next, plan.step_to_go_s, cls, origin, dep,
+                 plan.arrival_s, plan.safe_zone.astype(np.int64), plan.count.astype(np.float64), model.tau,
+                 model.shift, model.weight_s, model.potential_s, model.tail, model.head,
+                 problem.zones.node_safe.astype(np.int64), model.step_s, w0, loads, errors)
+    return loads, w0, errors, dep, on_grid
+
+
+@njit(cache=True)
+def _walk_counts(path_start, step_edge, step_next, step_to_go, cls, origin, dep, arr_s, zone, count, tau, shift,
+                 weight, potential, tail, head, node_safe, step, w0, loads, errors):
+    """Check every group's path against the model and add its persons' use of each window to ``loads``."""
+    n_w = loads.shape[0]
+    for g in range(path_start.shape[0]):
+        c = cls[g]
+        s = path_start[g]
+        v = origin[g]
+        lab = dep[g]
+        first = True
+        while s >= 0:
+            e = step_edge[s]
+            if tail[e] != v:
+                errors[_START if first else _CONTIGUOUS] += 1
+                break
+            if tau[c, e] < 0:
+                errors[_CLOSED] += 1
+                break
+            x = (arr_s[g] - step - step_to_go[s] + potential[c, v]) / step
+            got = np.int64(np.rint(x))
+            if abs(x - got) * step > 1e-6 * max(1.0, step):
+                errors[_GRID] += 1
+            if got != lab:
+                errors[_WAIT] += 1
+            w = lab + shift[c, v] - w0
+            if 0 <= w < n_w:
+                loads[w, e] += count[g] * weight[c, e]
+            lab += tau[c, e]
+            v = head[e]
+            s = step_next[s]
+            first = False
+        if abs((lab + 1) * step - arr_s[g]) > 1e-6:
+            errors[_ARRIVAL] += 1
+        if node_safe[v] != zone[g]:
+            errors[_ZONE] += 1
 
 
 def window_loads(problem: Problem, model: PlanningModel, plan: Plan
                  ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """Seconds of each used (edge, base window) the plan's groups take: ``(edge, window, seconds)``."""
-    if plan.path_edges.size == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, np.zeros(0)
-    grp = np.repeat(np.arange(plan.n_groups), np.diff(plan.path_indptr))
-    cls = model.row_class[plan.row[grp].astype(np.int64)]
-    tail = model.tail[plan.path_edges]
-    lab, _ = _labels(model, cls, tail, plan.path_entry_s)
-    window = lab + model.shift[cls, tail]
-    use = plan.count[grp] * model.weight_s[cls, plan.path_edges]
-    lo = int(window.min())
-    span = int(window.max()) - lo + 1
-    key = plan.path_edges * span + (window - lo)
-    uk, inv = np.unique(key, return_inverse=True)
-    loads = np.bincount(inv, weights=use).astype(np.float64)
-    return (uk // span).astype(np.int64), (uk % span + lo).astype(np.int64), loads
+    loads, w0, _, _, _ = _walk_plan(problem, model, plan)
+    w, e = np.nonzero(loads)
+    return e.astype(np.int64), (w + w0).astype(np.int64), loads[w, e]
 
 
 def validate_plan(problem: Problem, plan: Plan) -> None:
@@ -60,8 +122,6 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
     step = model.step_s
     g = plan.n_groups
     rows = plan.row.astype(np.int64)
-    cls = model.row_class[rows] if g else np.zeros(0, dtype=np.int64)
-    origin = d.origin[rows].astype(np.int64)
 
     # persons conserved
     if np.any(plan.count <= 0):
@@ -77,9 +137,13 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
             errors.append("negative unplanned")
     if g and np.any(~model.usable[rows]):
         errors.append("groups of rows that cannot reach safety")
+        raise AssertionError("invalid plan:\n  - " + "\n  - ".join(errors))
+
+    # paths, nobody waiting on the way, and each window's load
+    loads, w0, kinds, dep, on_grid = _walk_plan(problem, model, plan)
+    errors += [f"{int(k)} x {msg}" for k, msg in zip(kinds, _MESSAGES, strict=True) if k]
 
     # departures: on the grid, within the release of their row (every prefix of the departures)
-    dep, on_grid = _labels(model, cls, origin, plan.departure_s)
     if not np.all(on_grid):
         errors.append(f"{int((~on_grid).sum())} departures not on the label grid")
     if g:
@@ -97,51 +161,13 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
             i = late[0]
             errors.append(f"row {r_s[i]}: {cum_row[i]} persons departed by label {d_s[i]}, only {allowed[i]} released")
 
-    # paths
-    indptr, edges = plan.path_indptr, plan.path_edges
-    if plan.path_entry_s.size != edges.size:
-        errors.append("path_entry_s does not match path_edges")
-    elif g:
-        plen = np.diff(indptr)
-        grp = np.repeat(np.arange(g), plen)
-        c_e = cls[grp]
-        tail, head = model.tail[edges], model.head[edges]
-        first = indptr[:-1][plen > 0]
-        if np.any(tail[first] != origin[plen > 0]):
-            errors.append("paths that do not start at their origin")
-        cont = np.ones(edges.size, dtype=bool)
-        cont[first] = False
-        if np.any(tail[cont] != head[np.flatnonzero(cont) - 1]):
-            errors.append("paths that are not contiguous")
-        tau = model.tau[c_e, edges]
-        if np.any(tau < 0):
-            errors.append("paths on edges closed to their class (or leading nowhere safe)")
-        entry, on = _labels(model, c_e, tail, plan.path_entry_s)
-        if not np.all(on):
-            errors.append("edge entries not on the label grid")
-        expect = np.empty(edges.size, dtype=np.int64)
-        expect[first] = dep[plen > 0]
-        expect[cont] = entry[np.flatnonzero(cont) - 1] + tau[np.flatnonzero(cont) - 1]
-        if np.any(entry != expect):
-            errors.append("groups that wait on the way (or enter an edge before reaching it)")
-        end = origin.copy()
-        arrive = dep.copy()
-        last = indptr[1:][plen > 0] - 1
-        end[plen > 0] = head[last]
-        arrive[plen > 0] = entry[last] + tau[last]
-        if np.any(np.abs((arrive + 1) * step - plan.arrival_s) > 1e-6):
-            errors.append("arrival_s does not match the paths")
-        if np.any(zones.node_safe[end] != plan.safe_zone):
-            errors.append("paths that do not end in their safe zone")
-
     # edge capacity in every window
-    if plan.path_entry_s.size == edges.size and edges.size:
-        e, w, load = window_loads(problem, model, plan)
-        over = np.flatnonzero(load > step * (1 + 1e-9) + EPS)
-        if over.size:
-            k = over[np.argmax(load[over])]
-            errors.append(f"{over.size} (edge, window) pairs over capacity, worst edge {e[k]} window {w[k]}: "
-                          f"{load[k]:.3f} s of {step} s")
+    over = loads > step * (1 + 1e-9) + EPS
+    if over.any():
+        w, e = np.nonzero(over)
+        k = int(np.argmax(loads[w, e]))
+        errors.append(f"{w.size} (edge, window) pairs over capacity, worst edge {e[k]} window {w[k] + w0}: "
+                      f"{loads[w[k], e[k]]:.3f} s of {step} s")
 
     # safe zones
     assigned = np.bincount(plan.safe_zone, weights=plan.count, minlength=zones.safe_capacity.size)

@@ -33,7 +33,10 @@ from evacplan.problem import kernels
 from evacplan.problem.problem import Problem
 from evacplan.scenario.schema import UNIT_SPACE_M2
 
-__all__ = ["MIN_ROOM", "Physics", "has_room", "physics", "time_to_safety", "travel_classes", "whole_persons"]
+__all__ = [
+    "MIN_ROOM", "Physics", "edge_danger_zone", "has_room", "physics", "time_to_safety", "travel_classes",
+    "whole_persons",
+]
 
 #: A safe zone has room while at least this many persons fit.
 MIN_ROOM = 1.0
@@ -157,3 +160,11 @@ def time_to_safety(problem: Problem, free_time_s: NDArray[np.float64]) -> NDArra
     kernels.tree_to_targets(rev_indptr.astype(np.int64), rev_edges.astype(np.int64), net.tail.astype(np.int64),
                             np.ascontiguousarray(free_time_s, dtype=np.float64), is_target, next_edge, dist)
     return dist
+
+
+def edge_danger_zone(problem: Problem) -> NDArray[np.int64]:
+    """Danger zone each edge lies in, ``int64[m]``: its tail's zone, else its head's (``-1``: none). Who is inside a
+    zone, in the plan's exposure and in the simulator's, is counted with this."""
+    zone = problem.zones.node_danger.astype(np.int64)
+    net = problem.network
+    return np.where(zone[net.tail] >= 0, zone[net.tail], zone[net.head]).astype(np.int64)

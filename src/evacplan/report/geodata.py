@@ -20,6 +20,7 @@ import shapely
 from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path
+from evacplan.planning.paths import edge_persons
 from evacplan.problem.problem import Problem
 from evacplan.scenario.schema import Scenario
 
@@ -78,9 +79,8 @@ def edge_metrics(problem: Problem, plan: Plan | None = None, simulation: Simulat
     m = net.n_edges
     walk = net.modes.index("walk") if "walk" in net.modes else 0
     plan_p: NDArray[np.float64] = np.zeros(m)
-    if plan is not None and plan.path_edges.size:
-        grp = np.repeat(np.arange(plan.n_groups), np.diff(plan.path_indptr))
-        plan_p = np.bincount(plan.path_edges, weights=plan.count[grp], minlength=m).astype(np.float64)
+    if plan is not None and plan.n_steps:
+        plan_p = edge_persons(plan, m)
     sim_p: NDArray[np.float64] = np.zeros(m)
     max_q = np.zeros(m)
     q_min: NDArray[np.float64] = np.zeros(m)
@@ -269,7 +269,7 @@ def map_data(
     Coordinates are metres in the network's CRS relative to ``origin`` (the lower-left corner), y up. ``edges`` is
     :func:`edge_metrics` of the run when already computed.
     """
-    net, d, z = problem.network, problem.demand, problem.zones
+    net, d = problem.network, problem.demand
     x0 = float(net.x.min()) if net.n_nodes else 0.0
     y0 = float(net.y.min()) if net.n_nodes else 0.0
     em = edges if edges is not None else edge_metrics(problem, plan, simulation)
@@ -286,12 +286,9 @@ def map_data(
     u_edge[inv] = np.arange(net.n_edges)
     exposed_nodes: list[list[float]] = []
     if plan is not None:
-        from evacplan.assessment.exposure import plan_exit_times
+        from evacplan.assessment.exposure import plan_exposure
 
-        t_exit = plan_exit_times(problem, plan)
-        zone = d.danger[plan.row] if plan.n_groups else np.zeros(0, dtype=np.int32)
-        dl = np.where(zone >= 0, z.danger_deadline_s[np.maximum(zone, 0)], np.inf)
-        late = t_exit > dl + 1e-9
+        late = plan_exposure(problem, plan).group_exposed
         # float even when nobody is late (numpy's bincount of nothing is an integer array)
         per_node = np.bincount(d.origin[plan.row[late]], weights=plan.count[late],
                                minlength=net.n_nodes).astype(np.float64)

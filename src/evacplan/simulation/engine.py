@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evacplan.problem.mobilization import release_times
-from evacplan.problem.physics import MIN_ROOM, physics
+from evacplan.problem.physics import MIN_ROOM, edge_danger_zone, physics
 from evacplan.problem.problem import Problem
 from evacplan.simulation import kernels as K
 from evacplan.simulation.events import CapacityDrop, DangerOnset, EdgeClosure, Event
@@ -44,8 +44,7 @@ class _Packets:
     row: NDArray[np.int64]
     count: NDArray[np.int64]
     tdep: NDArray[np.float64]
-    path_pos: NDArray[np.int64]
-    path_end: NDArray[np.int64]
+    path_pos: NDArray[np.int64]  # the packet's next step of its plan path (-1: routes itself)
 
 
 def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int
@@ -79,8 +78,7 @@ def _make_packets(
         gi = g[idx]
         # a group departs during its plan window: its packets leave evenly spread over the window
         tdep = plan.departure_s[gi].astype(np.float64) + mid * float(plan.time_step_s)
-        parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep,
-                              plan.path_indptr[gi].astype(np.int64), plan.path_indptr[gi + 1].astype(np.int64)))
+        parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep, plan.path_start[gi].astype(np.int64)))
     r = np.flatnonzero(free > 0)
     idx, c, _, end = _split(r, free[r], size)
     rows = r[idx]
@@ -88,8 +86,7 @@ def _make_packets(
     for curve in np.unique(d.curve[rows]) if len(rows) else []:
         sel = d.curve[rows] == curve
         tdep[sel] = release_times(problem.departure_cdf[curve], problem.time_step_s, end[sel])
-    parts.append(_Packets(rows.astype(np.int64), c, tdep, np.full(len(rows), -1, np.int64),
-                          np.full(len(rows), -1, np.int64)))
+    parts.append(_Packets(rows.astype(np.int64), c, tdep, np.full(len(rows), -1, np.int64)))
     return _Packets(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Packets.__dataclass_fields__))
 
 
@@ -232,7 +229,7 @@ def simulate(
         safe_rem = np.zeros(1)
     node_safe = zones.node_safe.astype(np.int64)
     node_zone = zones.node_danger.astype(np.int64)
-    edge_zone = np.where(node_zone[net.tail] >= 0, node_zone[net.tail], node_zone[net.head]).astype(np.int64)
+    edge_zone = edge_danger_zone(problem)
     n_zone = max(len(zones.danger_names), 1)
     deadline = np.full(n_zone, np.inf)
     deadline[: len(zones.danger_names)] = zones.danger_deadline_s
@@ -277,9 +274,8 @@ def simulate(
     rev_edges = rev_edges.astype(np.int64)
     head = net.head.astype(np.int64)
     tail = net.tail.astype(np.int64)
-    path_edges = plan.path_edges.astype(np.int64) if plan is not None else np.zeros(1, np.int64)
-    if len(path_edges) == 0:
-        path_edges = np.zeros(1, np.int64)
+    step_edge = plan.step_edge.astype(np.int64) if plan is not None and plan.n_steps else np.zeros(1, np.int64)
+    step_next = plan.step_next.astype(np.int64) if plan is not None and plan.n_steps else np.full(1, -1, np.int64)
     nh = np.full((2, n_tables, n), -1, np.int64)
     dist = np.full((n_tables, n), np.inf)
 
@@ -358,12 +354,12 @@ def simulate(
         code, step = step_fn(
             step, stop, float(dt_s), seed, check, float(stuck_s or 0.0),
             rev_indptr, rev_edges, head, tail, ftime, inv_cap, ph.storage.astype(np.float64), sp, edge_zone,
-            node_zone, node_safe, path_edges,
+            node_zone, node_safe, step_edge, step_next,
             cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, e_left, ob_head, ob_tail, o_free,
             zone_pop,
             deadline, flow_acc, e_stuck, o_stuck,
             nh, route_mix,
-            order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.tdep, pk.path_end,
+            order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.tdep,
             pk_count, pk_edge, pk_tready, pk_next, pk_path_pos, pk_exp_zone, pk_exposed,
             counters, exposed_z, exposed_total, exposure_ps, arr_t, arr_t_end, arr_count, arr_safe, arr_pk,
             rec, rec_n,
@@ -382,7 +378,7 @@ def simulate(
     live[order[: counters[0]]] = True
     live &= pk_edge != K.ARRIVED
     where = np.where(pk_edge >= 0, head[np.maximum(pk_edge, 0)], pk_origin)
-    on_path = (pk_path_pos >= 0) & (pk_path_pos < pk.path_end)
+    on_path = pk_path_pos >= 0
     at_target = np.where(pk_dest >= 0, where == pk_dest,
                          (node_safe[where] >= 0) & (safe_rem[np.maximum(node_safe[where], 0)] >= MIN_ROOM))
     no_route = (nh[0, pk_table, where] < 0) & ~at_target

@@ -191,14 +191,15 @@ def _push(work, inq, wst, x, sweep):
 def run_steps(
     step0, step1, dt, seed, check, stuck_s,
     # network (static)
-    rev_indptr, rev_edges, head, tail, ftime, inv_cap, storage, space, edge_zone, node_zone, node_safe, path_edges,
+    rev_indptr, rev_edges, head, tail, ftime, inv_cap, storage, space, edge_zone, node_zone, node_safe, step_edge,
+    step_next,
     # mutable network state
     cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, e_left, ob_head, ob_tail, o_free, zone_pop,
     zone_deadline, flow_acc, e_stuck, o_stuck,
     # routing
     nh, route_mix,
     # packets (static)
-    pk_order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk_tdep, pk_path_end,
+    pk_order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk_tdep,
     # packets (mutable)
     pk_count, pk_edge, pk_tready, pk_next, pk_path_pos, pk_exp_zone, pk_exposed,
     # counters and logs
@@ -308,8 +309,8 @@ def run_steps(
                     nxt = -1
                     if take < c:
                         pos = pk_path_pos[p]
-                        if pos >= 0 and pos < pk_path_end[p] and take == 0:
-                            nxt = path_edges[pos]
+                        if pos >= 0 and take == 0:
+                            nxt = step_edge[pos]
                             if closed[nxt]:
                                 pk_path_pos[p] = -1
                                 nxt = -1
@@ -383,13 +384,16 @@ def run_steps(
                         if not (stuck_s > 0 and t_end - since >= stuck_s):
                             blocked[idx] = True
                             continue
-                    if (e_stuck[e] if e >= 0 else o_stuck[v]) < INF:
-                        # it waited for room: it enters no earlier than the packet before it left
-                        if e_left[nxt] > s:
-                            s = e_left[nxt]
-                            if s > t_end:
-                                blocked[idx] = True
-                                continue
+                    waited = e_stuck[e] if e >= 0 else o_stuck[v]
+                    if waited < INF:
+                        # it waited for room: it enters no earlier than the packet before it left, nor before the
+                        # step it is let in (a packet blocked in an earlier step is not moved into the past)
+                        s = max(s, e_left[nxt])
+                        if waited < t_end:
+                            s = max(s, t_end - dt)
+                        if s > t_end:
+                            blocked[idx] = True
+                            continue
                     # ---- move p from e (or home) onto nxt ----
                     if e >= 0:
                         q_head[e] = pk_next[p]
@@ -427,7 +431,7 @@ def run_steps(
                     _in_zone(p, zn, pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_end, exposed_z,
                              exposed_total)
                     if pk_path_pos[p] >= 0:
-                        pk_path_pos[p] += 1
+                        pk_path_pos[p] = step_next[pk_path_pos[p]]
                     if pk_tready[p] <= t_end:
                         _push(work, inq, wst, head[nxt], sweep)
                     progress = True

@@ -42,7 +42,7 @@ class _Edge:
     occupied: float = 0.0  # person-equivalents on the edge
     free_at: float = -math.inf  # when its outflow server is free again
     left_at: float = -math.inf  # when the last packet left it
-    blocked: bool = False  # its front packet found the next edge full
+    blocked_at: float = math.inf  # end of the step in which its front packet found the next edge full
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def simulate_reference(
     pending = deque(sorted(packets, key=lambda p: p.depart_s))
     home: list[deque[_Packet]] = [deque() for _ in range(net.n_nodes)]
     home_free_at = [-math.inf] * net.n_nodes
-    home_blocked = [False] * net.n_nodes
+    home_blocked_at = [math.inf] * net.n_nodes
 
     def routes(now: float) -> list[int]:
         # the wait at each edge's end: persons queued there (the FIFO prefix that is ready) times their usage
@@ -234,9 +234,9 @@ def simulate_reference(
                             queue.popleft()
                             active -= 1
                             if e >= 0:
-                                edges[e].blocked = False
+                                edges[e].blocked_at = math.inf
                             else:
-                                home_blocked[v] = False
+                                home_blocked_at[v] = math.inf
                             continue
                         usage = 0.0 if e < 0 else p.count * usage_per_person[e]
                     nxt = hop[v]
@@ -246,14 +246,18 @@ def simulate_reference(
                     target = edges[nxt]
                     if target.occupied > 0 and target.occupied + p.count > target.storage:  # spillback
                         if e < 0:
-                            home_blocked[v] = True
+                            home_blocked_at[v] = min(home_blocked_at[v], end)
                         else:
-                            edges[e].blocked = True
+                            edges[e].blocked_at = min(edges[e].blocked_at, end)
                         blocked[j] = True
                         continue
-                    if home_blocked[v] if e < 0 else edges[e].blocked:
-                        # it waited for room: it enters no earlier than the packet before it left
+                    waited = home_blocked_at[v] if e < 0 else edges[e].blocked_at
+                    if waited < math.inf:
+                        # it waited for room: it enters no earlier than the packet before it left, nor before the
+                        # step it is let in
                         service = max(service, target.left_at)
+                        if waited < end:
+                            service = max(service, end - dt_s)
                         if service > end:
                             blocked[j] = True
                             continue
@@ -261,11 +265,11 @@ def simulate_reference(
                     if e >= 0:
                         edges[e].occupied -= p.count
                         edges[e].free_at = service + usage
-                        edges[e].blocked = False
+                        edges[e].blocked_at = math.inf
                         edges[e].left_at = max(edges[e].left_at, service)
                         look_again(edges[e].tail)
                     else:
-                        home_blocked[v] = False
+                        home_blocked_at[v] = math.inf
                     p.ready_s = service + free_time[nxt]
                     target.queue.append(p)
                     target.occupied += p.count
