@@ -114,19 +114,59 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0):
 
 
 @njit(cache=True)
+def route_labels(route_next, tau, head):
+    """Labels from each node to the end of each route (``INF_T`` where the route does not lead on or the class may
+    not use one of its edges), ``int64[k, n]``: the arrival a group would have with no congestion."""
+    k_routes, n = route_next.shape
+    out = np.full((k_routes, n), -1, dtype=np.int64)
+    stack = np.empty(n + 1, dtype=np.int64)
+    for k in range(k_routes):
+        for v0 in range(n):
+            if out[k, v0] >= 0:
+                continue
+            depth = 0
+            v = v0
+            base = np.int64(0)
+            while True:
+                if out[k, v] >= 0:
+                    base = out[k, v]
+                    break
+                e = route_next[k, v]
+                if e < 0:
+                    base = np.int64(0)
+                    break
+                if tau[e] < 0 or depth >= n:
+                    base = INF_T
+                    break
+                stack[depth] = v
+                depth += 1
+                v = head[e]
+            for i in range(depth - 1, -1, -1):
+                u = stack[i]
+                if base < INF_T:
+                    base = base + tau[route_next[k, u]]
+                out[k, u] = base
+            if out[k, v0] < 0:
+                out[k, v0] = base
+    return out
+
+
+@njit(cache=True)
 def route_schedule(
     t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
-    route_next, route_zone, route_base, tau, weight, shift, wmin, head, resid, nxt, node_safe, zone_rem,
-    g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b, max_new,
+    next_avail, route_next, route_zone, route_lab, route_base, tau, weight, shift, wmin, head, resid, nxt,
+    node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b, max_new,
 ):
     """Schedule groups of one class along fixed candidate routes, first come first served.
 
     For each label ``t`` in ``[t_begin, t_end)`` and each row (in the order of ``rows``) with persons released by
-    ``t`` and not yet scheduled, every candidate route (``route_next[k, v]``: next edge from ``v`` towards route
-    ``k``'s safe node, ``-1`` at it) with room at its end is walked from the origin; its departure slides from ``t``
-    to the first label at which every window on it has room (people wait at home, never on the way); the route
-    arriving first wins and carries as many persons as its fullest window, the zone and the row allow. A group
-    records its route as ``route_base + k`` (its path is the route tree's walk from its origin).
+    ``t`` and not yet scheduled (``next_avail[r] <= t``), the candidate routes (``route_next[k, v]``: next edge from
+    ``v`` towards route ``k``'s safe node, ``-1`` at it) with room at their end are tried in the order of their
+    congestion-free arrival ``t + route_lab[k, origin]``: a route's departure slides from ``t`` to the first label
+    at which every window on it has room (people wait at home, never on the way), and a route that could not beat
+    the best arrival found even without congestion is not walked. The route arriving first wins and carries as many
+    persons as its fullest window, the zone and the row allow. A group records its route as ``route_base + k`` (its
+    path is the route tree's walk from its origin).
 
     Returns ``(n_groups, status, t)``: status 0 done, 1 output buffers full, 2 capacity tables too short,
     3 ``max_new`` groups made (routes may be refreshed); call again from label ``t``.
@@ -134,42 +174,53 @@ def route_schedule(
     first_group = n_groups
     n_routes = route_next.shape[0]
     cap_len = buf_e.shape[0]
+    order = np.empty(n_routes, dtype=np.int64)
     for t in range(t_begin, t_end):
         for i in range(rows.shape[0]):
             r = rows[i]
-            if t < first[r]:
+            if t < next_avail[r]:
                 continue
             while remaining[r] > 0:
                 avail = released_one(cdf, cdf_step, step, count[r], curve[r], potential[r], t) - taken[r]
                 if avail <= 0:
+                    next_avail[r] = next_departure(cdf, cdf_step, step, count[r], curve[r], potential[r],
+                                                   taken[r], first[r], last[r], t + 1)
                     break
                 if n_groups + 1 >= g_row.shape[0]:
                     return n_groups, 1, t
                 if n_groups - first_group >= max_new:
                     return n_groups, 3, t
+                o = origin[r]
+                # routes by their congestion-free arrival (insertion sort: a handful of routes)
+                n_ok = 0
+                for k in range(n_routes):
+                    if zone_rem[route_zone[k]] < MIN_ROOM or route_lab[k, o] >= INF_T:
+                        continue
+                    j = n_ok
+                    while j > 0 and route_lab[order[j - 1], o] > route_lab[k, o]:
+                        order[j] = order[j - 1]
+                        j -= 1
+                    order[j] = k
+                    n_ok += 1
                 best_arr = INF_T
                 best_k = -1
                 best_d = np.int64(0)
-                o = origin[r]
-                for k in range(n_routes):
+                for jk in range(n_ok):
+                    k = order[jk]
+                    if t + route_lab[k, o] >= best_arr:
+                        break  # neither this route nor any after it can arrive earlier
                     z = route_zone[k]
-                    if zone_rem[z] < MIN_ROOM:
-                        continue
                     v = o
                     ln = 0
                     off = np.int64(0)
-                    ok = True
-                    while route_next[k, v] >= 0:
+                    while route_next[k, v] >= 0 and ln < cap_len:
                         e = route_next[k, v]
-                        if tau[e] < 0 or ln >= cap_len:
-                            ok = False
-                            break
                         buf_e[ln] = e
                         buf_b[ln] = off + shift[v] + BIN0
                         off += tau[e]
                         ln += 1
                         v = head[e]
-                    if not ok or node_safe[v] != z or t + off >= best_arr:
+                    if node_safe[v] != z:
                         continue
                     s = slide(resid, nxt, buf_e, buf_b, ln, weight, np.int64(t)) if ln > 0 else np.int64(0)
                     if s < 0:
@@ -179,6 +230,7 @@ def route_schedule(
                         best_k = k
                         best_d = t + s
                 if best_k < 0:
+                    next_avail[r] = t + 1  # no zone with room on its routes now: try again later
                     break
                 # replay the winning route: its windows and its bottleneck
                 k = best_k

@@ -35,7 +35,11 @@ def _link(g_route, g_origin, g_class, g_start, g_len, p_edges, trees, tau, n, ta
     n_s = 0
     by_suffix = Dict.empty(key_type=types.int64, value_type=types.int64)
     by_node = Dict.empty(key_type=types.int64, value_type=types.int64)
-    buf = np.empty(n + 1, dtype=np.int64)
+    longest = n + 1  # a route walk is a simple path; an explicit path (a time-expanded one) may revisit nodes
+    for g in range(n_g):
+        if g_len[g] + 1 > longest:
+            longest = g_len[g] + 1
+    buf = np.empty(longest, dtype=np.int64)
     for g in range(n_g):
         c = g_class[g]
         k = 0
