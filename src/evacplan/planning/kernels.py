@@ -154,7 +154,7 @@ def route_labels(route_next, tau, head):
 @njit(cache=True)
 def route_schedule(
     t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
-    next_avail, route_next, route_zone, route_lab, route_base, tau, weight, shift, wmin, head, resid, nxt,
+    next_avail, route_next, route_zone, route_lab, route_dep, route_base, tau, weight, shift, wmin, head, resid, nxt,
     node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b, max_new,
 ):
     """Schedule groups of one class along fixed candidate routes, first come first served.
@@ -166,7 +166,8 @@ def route_schedule(
     at which every window on it has room (people wait at home, never on the way), and a route that could not beat
     the best arrival found even without congestion is not walked. The route arriving first wins and carries as many
     persons as its fullest window, the zone and the row allow. A group records its route as ``route_base + k`` (its
-    path is the route tree's walk from its origin).
+    path is the route tree's walk from its origin). ``route_dep[k, v]`` remembers the earliest departure found on
+    route ``k`` from ``v``: windows only fill up, so a later search on the same route starts there.
 
     Returns ``(n_groups, status, t)``: status 0 done, 1 output buffers full, 2 capacity tables too short,
     3 ``max_new`` groups made (routes may be refreshed); call again from label ``t``.
@@ -175,6 +176,7 @@ def route_schedule(
     n_routes = route_next.shape[0]
     cap_len = buf_e.shape[0]
     order = np.empty(n_routes, dtype=np.int64)
+    key = np.empty(n_routes, dtype=np.int64)
     for t in range(t_begin, t_end):
         for i in range(rows.shape[0]):
             r = rows[i]
@@ -191,13 +193,14 @@ def route_schedule(
                 if n_groups - first_group >= max_new:
                     return n_groups, 3, t
                 o = origin[r]
-                # routes by their congestion-free arrival (insertion sort: a handful of routes)
+                # routes by the earliest arrival they could still give (insertion sort: a handful of routes)
                 n_ok = 0
                 for k in range(n_routes):
                     if zone_rem[route_zone[k]] < MIN_ROOM or route_lab[k, o] >= INF_T:
                         continue
+                    key[k] = max(np.int64(t), route_dep[k, o]) + route_lab[k, o]
                     j = n_ok
-                    while j > 0 and route_lab[order[j - 1], o] > route_lab[k, o]:
+                    while j > 0 and key[order[j - 1]] > key[k]:
                         order[j] = order[j - 1]
                         j -= 1
                     order[j] = k
@@ -207,7 +210,7 @@ def route_schedule(
                 best_d = np.int64(0)
                 for jk in range(n_ok):
                     k = order[jk]
-                    if t + route_lab[k, o] >= best_arr:
+                    if key[k] >= best_arr:
                         break  # neither this route nor any after it can arrive earlier
                     z = route_zone[k]
                     v = o
@@ -222,9 +225,12 @@ def route_schedule(
                         v = head[e]
                     if node_safe[v] != z:
                         continue
-                    s = slide(resid, nxt, buf_e, buf_b, ln, weight, np.int64(t)) if ln > 0 else np.int64(0)
+                    d_from = max(np.int64(t), route_dep[k, o])
+                    s = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from) if ln > 0 else np.int64(0)
                     if s < 0:
                         return n_groups, 2, t
+                    s += d_from - t
+                    route_dep[k, o] = t + s
                     if t + s + off < best_arr:
                         best_arr = t + s + off
                         best_k = k

@@ -124,12 +124,12 @@ def route_groups(
     trees: list[NDArray[np.int64]] = []  # every route tree handed out, in order: group.route indexes their rows
     n_rows_trees = [0]
 
-    Routes = tuple[NDArray[np.int64], NDArray[np.int64], int, NDArray[np.int64]]
+    Routes = tuple[NDArray[np.int64], NDArray[np.int64], int, NDArray[np.int64], NDArray[np.int64]]
 
     def routes_at(t: int) -> list[Routes | None]:
         """Per class, route trees over free time plus the delay expected where the people still to leave reach
-        each edge, with the row of the first in ``trees`` and the labels to each route's end (``None`` for classes
-        with nobody left)."""
+        each edge, with the row of the first in ``trees``, the labels to each route's end and the earliest departure
+        found so far on each route from each node (``None`` for classes with nobody left)."""
         routes: list[Routes | None] = [None] * model.n_classes
         live = [c for c in range(model.n_classes) if np.any(remaining[row_class == c] > 0)]
         for mode in np.unique(class_mode[live]) if live else []:
@@ -147,7 +147,8 @@ def route_groups(
             nxt_k, zone_k = candidate_routes(problem, model, c, model.phys.free_time_s[c] + delay * model.step_s)
             trees.append(nxt_k)
             for k in members:
-                routes[k] = (nxt_k, zone_k, n_rows_trees[0], kernels.route_labels(nxt_k, model.tau[k], head))
+                routes[k] = (nxt_k, zone_k, n_rows_trees[0], kernels.route_labels(nxt_k, model.tau[k], head),
+                             np.full(nxt_k.shape, -1, dtype=np.int64))
             n_rows_trees[0] += nxt_k.shape[0]
         return routes
 
@@ -196,13 +197,13 @@ def route_groups(
                 route_c = routes[c]
                 if route_c is None:
                     break
-                route_next, route_zone, route_base, route_lab = route_c
+                route_next, route_zone, route_base, route_lab, route_dep = route_c
                 res = kernels.route_schedule(
                     t_c, t_end, rows_c, origin, *params, taken, remaining, next_avail, route_next, route_zone,
-                    route_lab, route_base, model.tau[c], model.weight_s[c], model.shift[c], state["wmin"], head,
-                    state["resid"],
-                    state["nxt"], node_safe, state["zone_rem"], out.row, out.count, out.dep, out.arr, out.zone,
-                    out.plen, out.route, out.n_groups, buf_e, buf_b, GROUPS_PER_REFRESH,
+                    route_lab, route_dep, route_base, model.tau[c], model.weight_s[c], model.shift[c],
+                    state["wmin"], head, state["resid"], state["nxt"], node_safe, state["zone_rem"], out.row,
+                    out.count, out.dep, out.arr, out.zone, out.plen, out.route, out.n_groups, buf_e, buf_b,
+                    GROUPS_PER_REFRESH,
                 )
                 out.n_groups, status, t_c = res
                 if status == 2:

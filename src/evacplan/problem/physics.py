@@ -14,6 +14,8 @@ Everything that says how people move through the street network is defined here 
 * **safe-zone room**: capacities are whole persons (floored once, when the problem is built); a zone *has room*
   while at least one person fits (:data:`MIN_ROOM`), and a group arriving at a zone with less room than its size
   sends the rest on to the next zone with room;
+* **sharing an edge**: people of different classes on one edge move at their own speeds (the faster overtake the
+  slower on the way) and share its outflow capacity in the order they reach its end;
 * **merging** at nodes: flows from several in-edges share the out-edges' capacities; neither planner nor simulator
   gives a node its own capacity (the simulator lets in-edges take turns fairly; the planner counts every person
   against the capacity of each edge they use).

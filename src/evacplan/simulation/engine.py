@@ -45,6 +45,7 @@ class _Packets:
     count: NDArray[np.int64]
     tdep: NDArray[np.float64]
     path_pos: NDArray[np.int64]  # the packet's next step of its plan path (-1: routes itself)
+    zone: NDArray[np.int64]  # the safe zone its plan sends it to (-1: routes itself)
 
 
 def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int
@@ -78,7 +79,8 @@ def _make_packets(
         gi = g[idx]
         # a group departs during its plan window: its packets leave evenly spread over the window
         tdep = plan.departure_s[gi].astype(np.float64) + mid * float(plan.time_step_s)
-        parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep, plan.path_start[gi].astype(np.int64)))
+        parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep, plan.path_start[gi].astype(np.int64),
+                              plan.safe_zone[gi].astype(np.int64)))
     r = np.flatnonzero(free > 0)
     idx, c, _, end = _split(r, free[r], size)
     rows = r[idx]
@@ -86,7 +88,8 @@ def _make_packets(
     for curve in np.unique(d.curve[rows]) if len(rows) else []:
         sel = d.curve[rows] == curve
         tdep[sel] = release_times(problem.departure_cdf[curve], problem.time_step_s, end[sel])
-    parts.append(_Packets(rows.astype(np.int64), c, tdep, np.full(len(rows), -1, np.int64)))
+    parts.append(_Packets(rows.astype(np.int64), c, tdep, np.full(len(rows), -1, np.int64),
+                          np.full(len(rows), -1, np.int64)))
     return _Packets(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Packets.__dataclass_fields__))
 
 
@@ -359,7 +362,7 @@ def simulate(
             zone_pop,
             deadline, flow_acc, e_stuck, o_stuck,
             nh, route_mix,
-            order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.tdep,
+            order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.zone, pk.tdep,
             pk_count, pk_edge, pk_tready, pk_next, pk_path_pos, pk_exp_zone, pk_exposed,
             counters, exposed_z, exposed_total, exposure_ps, arr_t, arr_t_end, arr_count, arr_safe, arr_pk,
             rec, rec_n,

@@ -5,8 +5,9 @@ Everything here works on plain numpy arrays (no pandas, no I/O); :mod:`evacplan.
 Model (a queue simulation in the family of MATSim's QSim and UXsim's platoons):
 
 * people move in *packets* of at most ``packet_size`` persons of one demand row;
-* every edge is a FIFO queue. A packet entering edge ``e`` at time ``t`` may leave it at ``t + free_time`` (its own
-  class's free time: modes and demographic groups have their own speeds);
+* every edge is a queue in the order packets reach its end: a packet entering edge ``e`` at time ``t`` reaches its
+  end at ``t + free_time`` (its own class's free time: modes and demographic groups have their own speeds, and
+  faster people overtake slower ones on the way) and then waits its turn (FIFO);
 * an edge's outflow is a server: a packet of ``c`` persons of mode ``k`` holds it ``c / capacity[k, e]`` seconds
   (times the edge's capacity factor), so no edge ever passes more than its capacity (plus one packet);
 * an edge stores at most ``storage[e]`` person-equivalents; a packet may enter a non-empty edge only if it fits (an
@@ -178,6 +179,32 @@ def _in_zone(p, z, pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_now, expo
 
 
 @njit(cache=True)
+def _enqueue(q_head, q_tail, pk_next, pk_tready, e, p):
+    """Put packet ``p`` into edge ``e``'s queue, kept in the order packets reach the edge's end (faster ones
+    overtake slower ones on the way; equal times keep their order of entry)."""
+    pk_next[p] = -1
+    last = q_tail[e]
+    if last < 0:
+        q_head[e] = p
+        q_tail[e] = p
+        return
+    if pk_tready[p] >= pk_tready[last]:
+        pk_next[last] = p
+        q_tail[e] = p
+        return
+    prev = -1
+    cur = q_head[e]
+    while cur >= 0 and pk_tready[cur] <= pk_tready[p]:
+        prev = cur
+        cur = pk_next[cur]
+    pk_next[p] = cur
+    if prev < 0:
+        q_head[e] = p
+    else:
+        pk_next[prev] = p
+
+
+@njit(cache=True)
 def _push(work, inq, wst, x, sweep):
     """Queue node ``x`` for another look in this step (nodes not yet swept will be visited anyway)."""
     if x < sweep and not inq[x]:
@@ -199,7 +226,7 @@ def run_steps(
     # routing
     nh, route_mix,
     # packets (static)
-    pk_order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk_tdep,
+    pk_order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk_zone, pk_tdep,
     # packets (mutable)
     pk_count, pk_edge, pk_tready, pk_next, pk_path_pos, pk_exp_zone, pk_exposed,
     # counters and logs
@@ -284,14 +311,14 @@ def run_steps(
                         if p < 0:
                             blocked[idx] = True
                             continue
-                        s = max(pk_tready[p], o_free[v])
+                        s = max(pk_tready[p], o_free[v], t_end - dt)  # never moved into a past step
                     else:
                         e = rev_edges[lo + idx]
                         p = q_head[e]
                         if p < 0 or pk_tready[p] > t_end:
                             blocked[idx] = True
                             continue
-                        s = max(pk_tready[p], e_free[e])
+                        s = max(pk_tready[p], e_free[e], t_end - dt)
                         if s > t_end:
                             blocked[idx] = True
                             continue
@@ -304,7 +331,9 @@ def run_steps(
                     if pk_dest[p] >= 0:
                         if v == pk_dest[p]:
                             take = c
-                    elif z >= 0 and safe_rem[z] >= MIN_ROOM:  # the physical model's one "has room" rule
+                    elif z >= 0 and safe_rem[z] >= MIN_ROOM and (pk_path_pos[p] < 0 or z == pk_zone[p]):
+                        # the physical model's one "has room" rule; people on their plan's way to another zone walk
+                        # on through this one
                         take = c if safe_rem[z] >= c else int(safe_rem[z])
                     nxt = -1
                     if take < c:
@@ -386,11 +415,8 @@ def run_steps(
                             continue
                     waited = e_stuck[e] if e >= 0 else o_stuck[v]
                     if waited < INF:
-                        # it waited for room: it enters no earlier than the packet before it left, nor before the
-                        # step it is let in (a packet blocked in an earlier step is not moved into the past)
+                        # it waited for room: it enters no earlier than the packet before it left
                         s = max(s, e_left[nxt])
-                        if waited < t_end:
-                            s = max(s, t_end - dt)
                         if s > t_end:
                             blocked[idx] = True
                             continue
@@ -417,12 +443,7 @@ def run_steps(
                             zone_pop[node_zone[v]] -= c
                     pk_edge[p] = nxt
                     pk_tready[p] = s + ftime[pk_cls[p], nxt]
-                    pk_next[p] = -1
-                    if q_tail[nxt] >= 0:
-                        pk_next[q_tail[nxt]] = p
-                    else:
-                        q_head[nxt] = p
-                    q_tail[nxt] = p
+                    _enqueue(q_head, q_tail, pk_next, pk_tready, nxt, p)
                     occ[nxt] += need
                     occ_p[nxt] += c
                     zn = edge_zone[nxt]

@@ -212,7 +212,8 @@ def simulate_reference(
                         blocked[j] = True
                         continue
                     p = queue[0]
-                    service = max(p.ready_s, home_free_at[v] if e < 0 else edges[e].free_at)
+                    # never moved into a past step
+                    service = max(p.ready_s, home_free_at[v] if e < 0 else edges[e].free_at, end - dt_s)
                     if service > end:
                         blocked[j] = True
                         continue
@@ -253,11 +254,8 @@ def simulate_reference(
                         continue
                     waited = home_blocked_at[v] if e < 0 else edges[e].blocked_at
                     if waited < math.inf:
-                        # it waited for room: it enters no earlier than the packet before it left, nor before the
-                        # step it is let in
+                        # it waited for room: it enters no earlier than the packet before it left
                         service = max(service, target.left_at)
-                        if waited < end:
-                            service = max(service, end - dt_s)
                         if service > end:
                             blocked[j] = True
                             continue
@@ -271,7 +269,11 @@ def simulate_reference(
                     else:
                         home_blocked_at[v] = math.inf
                     p.ready_s = service + free_time[nxt]
-                    target.queue.append(p)
+                    # the queue is in the order packets reach the edge's end (faster ones overtake on the way)
+                    at = len(target.queue)
+                    while at > 0 and target.queue[at - 1].ready_s > p.ready_s:
+                        at -= 1
+                    target.queue.insert(at, p)
                     target.occupied += p.count
                     if p.ready_s <= end:
                         look_again(target.head)
