@@ -3,16 +3,18 @@
 Built apart from ``evacplan.planning`` (it shares none of its code, only the problem's data and the model's written
 definition in :mod:`evacplan.planning.model`), for one travel class (mode 0, group 0) at step ``s``:
 
-* ``b(v)``: free time from ``v`` to the nearest node of a safe zone with room (networkx Dijkstra on the reversed
-  graph of the edges that pass at least one person per step);
+* ``b(v)``: free time from ``v`` to safety, each safe zone's time raised by its price (the model's
+  ``zone_price_s``, the one figure taken from the planner: prices only choose which zone a label frame points at),
+  by networkx Dijkstra on the reversed graph of the edges that pass at least one person per step;
 * edge ``(u, v)`` takes ``tau = ceil((t + b(v) - b(u)) / s)`` labels; it passes ``floor(capacity * s)`` persons
   per label;
 * a demand row releases ``floor(count * F(l * s - b(origin)))`` persons by label ``l`` (``F`` its departure curve,
   linear between steps, 0 before time 0);
 * people wait only at home; reaching a safe node with room is safety; zones take at most their (floored) capacity.
 
-Every node has a copy for every label ``0 .. T`` (no pruning). The optimum is the smallest ``T`` at which the max
-flow carries everyone who can be saved at all; the plan's evacuation time is then ``(T + 1) * s``.
+Every node has a copy for every label ``0 .. T + max b / s`` (no pruning); a copy of safe node ``w`` in label ``l``
+counts as safe by horizon ``T`` when its window starts by ``T * s``: ``l * s - b(w) <= T * s``. The optimum is the
+smallest ``T`` at which the max flow carries everyone who can be saved at all.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _curve(cdf: np.ndarray, step_s: float, t: float) -> float:
 class Referee:
     """The plain TEN of ``problem`` at step ``step_s`` (see the module docstring)."""
 
-    def __init__(self, problem: Problem, step_s: float | None = None) -> None:
+    def __init__(self, problem: Problem, zone_price_s: np.ndarray, step_s: float | None = None) -> None:
         self.p = problem
         self.s = float(step_s or problem.time_step_s)
         net, zones = problem.network, problem.zones
@@ -60,8 +62,11 @@ class Referee:
         for u, v, t, _ in self.edges:
             if not g.has_edge(v, u) or g[v][u]["t"] > t:
                 g.add_edge(v, u, t=t)
-        dist = nx.multi_source_dijkstra_path_length(g, set(self.safe), weight="t") if self.safe else {}
-        self.b = {v: float(dist[v]) for v in dist}
+        # a super source joined to each safe node by its zone's price
+        for v, zone in self.safe.items():
+            g.add_edge("prices", v, t=float(zone_price_s[zone]))
+        dist = nx.single_source_dijkstra_path_length(g, "prices", weight="t") if self.safe else {}
+        self.b = {v: float(dist[v]) for v in dist if v != "prices"}
 
     def tau(self, u: int, v: int, t: float) -> int:
         return max(0, math.ceil((t + self.b[v] - self.b[u]) / self.s - 1e-9))
@@ -76,19 +81,21 @@ class Referee:
         """The TEN for arrivals by label ``horizon``."""
         d = self.p.demand
         g = nx.DiGraph()
-        labels = range(horizon + 1)
+        top = horizon + int(max(self.b.values(), default=0.0) // self.s) + 1
+        labels = range(top + 1)
         for u, v, t, per in self.edges:
             if u not in self.b or v not in self.b:
                 continue
             k = self.tau(u, v, t)
             for lab in labels:
-                if lab + k <= horizon:
+                if lab + k <= top:
                     a, z = ("v", u, lab), ("v", v, lab + k)
                     cap = g[a][z]["capacity"] + per if g.has_edge(a, z) else per
                     g.add_edge(a, z, capacity=cap)
         for v, zone in self.safe.items():
             for lab in labels:
-                g.add_edge(("v", v, lab), ("zone", zone))
+                if lab * self.s - self.b[v] <= horizon * self.s + 1e-6:
+                    g.add_edge(("v", v, lab), ("zone", zone))
         for zone in set(self.safe.values()):
             if math.isfinite(self.room[zone]):
                 g.add_edge(("zone", zone), "sink", capacity=self.room[zone])
@@ -108,7 +115,7 @@ class Referee:
                 prev = now
             for lab in labels:
                 g.add_edge(("home", o, lab), ("v", o, lab))
-                if lab < horizon:
+                if lab < top:
                     g.add_edge(("home", o, lab), ("home", o, lab + 1))
         return g
 
@@ -147,9 +154,9 @@ class Referee:
         if target == 0:
             return 0, -1
         hi = 4
+        lo = -int(max(self.b.values(), default=0.0) // self.s) - 2  # flow(lo) < target: nothing starts so early
         while self.flow(hi) < target:
             hi *= 2
-        lo = -1  # flow(lo) < target
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if self.flow(mid) >= target:

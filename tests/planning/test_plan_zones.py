@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 from evacplan.planning import plan, validate_plan
-from evacplan.planning.api import assemble
+from evacplan.planning.api import assemble, plan_horizon
 from evacplan.planning.fast import fast_groups
 from evacplan.planning.model import planning_model
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
@@ -35,10 +35,13 @@ def test_zone_bound_sees_the_full_zone():
     assert zm.assignable(10) == 100 and zm.assignable(11) == 200
     assert zone_bound(zm, 200, 0, 40) == 11
     room = reserve_schedule(zm, 11, 40)
-    # origin 1's persons are released at step 10, one step from zone 0: their label (earliest safe step) is 11
-    assert room[0, 0] == 100 and room[0, 11] == 100 and room[0, 12] == 0 and room[1].sum() == 0
+    # origin 1's persons (released at step 10) need zone 0 to be safe by step 11: its room is held back until their
+    # release label
+    late = int(np.flatnonzero(p.demand.origin == 1)[0])
+    label = int(disc.row_first[late])
+    assert room[0, 0] == 100 and room[0, label] == 100 and room[0, label + 1] == 0 and room[1].sum() == 0
     need = needy_rows(zm, 11, p.demand.n_rows)
-    assert need[int(np.flatnonzero(p.demand.origin == 1)[0])] == 11
+    assert need[late] == label
 
 
 def test_reserved_room_reaches_the_bound():
@@ -51,14 +54,15 @@ def test_reserved_room_reaches_the_bound():
     result = assemble(p, disc, "fast", groups, unplanned, 0, 0.0)
     validate_plan(p, result)
     assert mode == "routes" and result.evacuated == 200
-    assert int(groups["arr"].max()) == 11 < int(plain["arr"].max())
+    plain_plan = assemble(p, disc, "fast", plain, unplanned, 0, 0.0)
+    assert plan_horizon(result, 60.0) == 11 < plan_horizon(plain_plan, 60.0)
 
 
 def test_plan_is_certified_optimal_with_zone_bound():
     p = _late_needs_near_zone()
     result = plan(p)
     validate_plan(p, result)
-    assert result.lower_bound_s == 12 * 60.0  # arrival label 11: safe by the end of its window
+    assert result.lower_bound_s == 11 * 60.0  # the last arrival window cannot start before step 11
     assert result.evacuation_time_s <= 12 * 60.0 + 1e-9
 
 
@@ -83,7 +87,7 @@ def test_route_mode_with_reserve_is_feasible_and_bound_holds(problem):
     validate_plan(problem, result)
     if zm is not None and result.evacuated:
         # the assignment bound never exceeds a feasible plan's time for the persons it saves
-        assert zone_bound(zm, result.evacuated, 0, 400) <= int(groups["arr"].max())
+        assert zone_bound(zm, result.evacuated, 0, 400) <= plan_horizon(result, problem.time_step_s)
 
 
 def test_coarser_step_keeps_the_release_and_validates(monkeypatch):

@@ -84,15 +84,16 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
     model = planning_model(problem)
     if method == "exact":
         groups, unplanned, opt, probes = exact_groups(problem, model, progress)
-        plan_model, lb_labels = model, opt
-        log.info("exact: optimum %d labels after %d max-flow probes", opt, probes)
+        result = assemble(problem, model, method, groups, unplanned, 0.0, 0.0)
+        lb_horizon = opt
+        log.info("exact: optimum horizon %d steps after %d max-flow probes", opt, probes)
     else:
-        groups, unplanned, plan_model, lb_labels = _fast(problem, model, progress)
+        result, lb_horizon = _fast(problem, model, progress)
     if progress is not None:
         progress(1.0)
-    lb_s = (lb_labels + 1) * model.step_s if groups["count"].size else 0.0
-    result = assemble(problem, plan_model, method, groups, unplanned, lb_s, time.perf_counter() - start)
-    result = replace(result, bound_model=describe_model(model.step_s))
+    lb_s = lb_horizon * model.step_s if result.n_groups else 0.0
+    result = replace(result, lower_bound_s=float(lb_s), runtime_s=time.perf_counter() - start,
+                     bound_model=describe_model(model.step_s))
     if result.lower_bound_s > result.evacuation_time_s + 1e-6:
         raise BoundError(
             f"lower bound {result.lower_bound_s / 60:.1f} min exceeds the plan's {result.evacuation_time_s / 60:.1f}"
@@ -101,49 +102,64 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
     return result
 
 
-def _fast(
-    problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None
-) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], PlanningModel, int]:
-    """The fast method: schedule, certify at the problem's step, keep the quickest plan found."""
+def plan_horizon(result: Plan, step_s: float) -> int:
+    """The plan's horizon in steps of ``step_s``: every arrival window starts by ``horizon * step_s``."""
+    if result.n_groups == 0:
+        return 0
+    start = float((result.arrival_s - result.time_step_s).max())
+    return int(np.ceil(start / step_s - 1e-9))
+
+
+def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None) -> tuple[Plan, int]:
+    """The fast method: schedule, certify at the problem's step, keep the quickest plan found.
+
+    Returns the plan and its certified lower bound in steps of the problem (a horizon no plan reaches)."""
     rows = np.flatnonzero(model.usable)
     k = coarsening(problem, model, rows)
     plan_model = model if k == 1 else planning_model(problem, k * model.step_s)
     if k > 1:
         log.info("fast: horizon needs coarser windows, planning with %.0f s steps", plan_model.step_s)
     analytic = max(analytic_bound(plan_model, rows), 1) if rows.size else 1
-    n_bins = 2 * analytic + BIN0 + 8
+    n_bins = 2 * analytic + BIN0 + 8 + int(plan_model.sink_shift.max(initial=0))
     zm = zone_model(problem, plan_model, rows)
     reserve = None
     horizon = 0
     if zm is not None:  # a safe zone can fill up: hold its room back for those who will need it
         horizon = zone_bound(zm, int(problem.demand.count[rows].sum()), analytic, 4 * analytic + 60)
         reserve = (reserve_schedule(zm, horizon, int(zm.t.max()) + 2), needy_rows(zm, horizon, problem.demand.n_rows))
-    groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, window=PORTFOLIO[0],
-                                          progress=progress, reserve=reserve)
+
+    def schedule(**kw: object) -> tuple[Plan, str]:
+        groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, **kw)  # type: ignore[arg-type]
+        return assemble(problem, plan_model, "fast", groups, unplanned, 0.0, 0.0), mode
+
+    best, mode = schedule(window=PORTFOLIO[0], progress=progress, reserve=reserve)
     if mode == "search":  # cheap enough: try the other batch windows too and keep the quickest plan
         for window in PORTFOLIO[1:]:
-            alt, alt_unplanned, _ = fast_groups(problem, plan_model, n_bins=n_bins, window=window, mode="search")
-            if _better(alt, alt_unplanned, groups, unplanned):
-                groups, unplanned = alt, alt_unplanned
-    elif reserve is not None and groups["arr"].size and int(groups["arr"].max()) > horizon:
+            alt, _ = schedule(window=window, mode="search")
+            if _better(alt, best):
+                best = alt
+    elif reserve is not None and plan_horizon(best, plan_model.step_s) > horizon and problem.network.n_edges < \
+            BIG_NETWORK:
         # the reservations did not reach their horizon: keep first-come-first-served routing if quicker
-        alt, alt_unplanned, _ = fast_groups(problem, plan_model, n_bins=n_bins, mode="routes")
-        if _better(alt, alt_unplanned, groups, unplanned):
-            groups, unplanned = alt, alt_unplanned
-            mode += "-reserve"
-    # the plan's last arrival window ends with fine label k * (arr + 1) - 1: the largest fine label it may reach
-    upper = k * (int(groups["arr"].max()) + 1) - 1 if groups["arr"].size else 0
-    bound = certify(problem, model, int(groups["count"].sum()), upper, min_condensation=k,
-                    zones=zm if k == 1 else None, improve=k == 1)
+        alt, _ = schedule(mode="routes")
+        if _better(alt, best):
+            best, mode = alt, mode + "-reserve"
+    upper = plan_horizon(best, model.step_s)
+    bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
+                    improve=k == 1)
     if bound.better is not None:
         planned = np.bincount(bound.better["row"], weights=bound.better["count"], minlength=problem.demand.n_rows)
-        alt_unplanned = (problem.demand.count - planned).astype(np.int64)
-        if _better(bound.better, alt_unplanned, groups, unplanned):
-            groups, unplanned = bound.better, alt_unplanned
-            mode += "+ten"
-    log.info("fast (%s): %d labels, bound %d labels (q=%d, %d probes)", mode, upper, bound.bins,
-             bound.condensation, bound.probes)
-    return groups, unplanned, plan_model, bound.bins
+        alt = assemble(problem, model, "fast", bound.better, (problem.demand.count - planned).astype(np.int64),
+                       0.0, 0.0)
+        if _better(alt, best):
+            best, mode = alt, mode + "+ten"
+    log.info("fast (%s): horizon %d, bound %d (q=%d, %d probes)", mode, upper, bound.bins, bound.condensation,
+             bound.probes)
+    return best, bound.bins
+
+
+#: Edges above which the fast planner does not run a second schedule to compare with the reserved one.
+BIG_NETWORK = 20_000
 
 
 #: Bytes the fast planner's per-(edge, window) capacity tables may take (12 bytes a cell, for twice the horizon
@@ -167,14 +183,11 @@ def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) 
 PORTFOLIO = (2, 1, 3)
 
 
-def _better(a: dict[str, NDArray[np.int64]], a_un: NDArray[np.int64], b: dict[str, NDArray[np.int64]],
-            b_un: NDArray[np.int64]) -> bool:
+def _better(a: Plan, b: Plan) -> bool:
     """Whether plan ``a`` saves more people, or as many sooner, than plan ``b``."""
-    if a_un.sum() != b_un.sum():
-        return bool(a_un.sum() < b_un.sum())
-    last_a = int(a["arr"].max()) if a["arr"].size else 0
-    last_b = int(b["arr"].max()) if b["arr"].size else 0
-    return last_a < last_b
+    if a.evacuated != b.evacuated:
+        return a.evacuated > b.evacuated
+    return a.evacuation_time_s < b.evacuation_time_s - 1e-9
 
 
 def assemble(
@@ -193,10 +206,11 @@ def assemble(
     rows = groups["row"].astype(np.int64)
     cls = model.row_class[rows]
     origin = problem.demand.origin[rows].astype(np.int64)
-    start, s_edge, s_next, s_to_go, s_len = link_paths(
+    start, s_edge, s_next, s_to_go, s_len, end = link_paths(
         groups, origin, cls, groups.get("trees"), model.tau, model.potential_s, model.tail, model.head, step,
     )
-    arrival = (groups["arr"] + 1) * step  # the end of the group's arrival window: all of it is safe by then
+    # the end of the group's arrival window at the node it reaches: all of it is safe by then
+    arrival = groups["arr"] * step - model.potential_s[cls, end] + step
     evac = float(arrival.max()) if arrival.size else 0.0
     result = Plan(
         method=method,

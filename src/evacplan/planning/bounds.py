@@ -55,14 +55,19 @@ class BoundResult:
 
 
 def analytic_bound(model: PlanningModel, rows: NDArray[np.int64], target: int | None = None) -> int:
-    """Label before which ``target`` persons of ``rows`` (default: all) cannot all be safe."""
-    _, lab, persons = model.release_increments(rows)
+    """Horizon (steps) before which ``target`` persons of ``rows`` (default: all) cannot all be safe: a person
+    released at time ``t`` cannot be safe before ``t`` plus their free time to the nearest safe zone with room."""
+    rr, lab, persons = model.release_increments(rows)
     if lab.size == 0 or (target is not None and target <= 0):
         return 0
     want = int(persons.sum()) if target is None else min(int(target), int(persons.sum()))
-    order = np.argsort(lab, kind="stable")
+    cls = model.row_class[rr]
+    origin = model.row_origin[rr]
+    start = lab * model.step_s - model.potential_s[cls, origin] + model.safety_s[cls, origin]
+    earliest = np.ceil(start / model.step_s - 1e-9).astype(np.int64)
+    order = np.argsort(earliest, kind="stable")
     cum = np.cumsum(persons[order])
-    return int(lab[order][int(np.searchsorted(cum, want))])
+    return int(earliest[order][int(np.searchsorted(cum, want))])
 
 
 def certify(
@@ -154,7 +159,7 @@ def cut_bound(problem: Problem, model: PlanningModel, spec: TenSpec, rows: NDArr
     docstring), with the relaxation ``spec`` giving transit, capacity, earliest labels and labels to safety."""
     net, d = problem.network, problem.demand
     pi, to_safe = spec.pi, spec.to_safe
-    lab = model.base_potential_s
+    lab = model.safety_s.min(axis=0) if model.n_classes else model.base_potential_s  # 0 on every safe node
     ok_e = (spec.tau >= 0) & (spec.cap > 0)
     u, v = net.tail.astype(np.int64), net.head.astype(np.int64)
     levels = np.unique(lab[np.isfinite(lab)])

@@ -160,6 +160,7 @@ def _search_groups(problem, model, state, out, window, grow, progress):  # type:
     hv = np.empty(m + n + 1, dtype=np.int64)
     targets = np.empty(max(int((node_safe >= 0).sum()), 1), dtype=np.int64)
     rel = (model.cdf, model.cdf_step_s, model.step_s, model.row_count, model.row_curve, model.row_potential_s)
+    sink_shift = model.sink_shift
     lo = np.zeros(d.n_rows, dtype=np.int64)  # earliest departure label still considered per row
 
     def departure(r: int | np.integer) -> int:
@@ -179,11 +180,11 @@ def _search_groups(problem, model, state, out, window, grow, progress):  # type:
         for c in active:
             rows = class_rows[c]
             n_t, overflow = kernels.earliest_arrival_search(
-                indptr, head, model.tau[c], model.weight_s[c], model.shift[c], state["resid"], state["nxt"], rows,
-                origin, d0, remaining, node_safe, state["zone_rem"], window, arr, pred_edge, src_row, settled, hk,
-                hv, targets,
+                indptr, head, model.tau[c], model.weight_s[c], model.shift[c], sink_shift[c], state["resid"],
+                state["nxt"], rows, origin, d0, remaining, node_safe, state["zone_rem"], window, arr, pred_edge,
+                src_row, settled, hk, hv, targets,
             )
-            a_min = int(arr[targets[:n_t]].min()) if n_t else None
+            a_min = int(arr[targets[:n_t]].min()) if n_t else None  # the earliest label reached at a safe node
             if overflow and (a_min is None or a_min + window + kernels.BIN0 >= state["resid"].shape[0]):
                 grow()
                 still.append(c)
@@ -203,7 +204,7 @@ def _search_groups(problem, model, state, out, window, grow, progress):  # type:
             before = out.n_groups
             out.n_groups, out.n_path = kernels.commit_groups(
                 targets, n_t, window, arr, pred_edge, src_row, origin, tail, model.tau[c], model.weight_s[c],
-                model.shift[c], state["wmin"], state["resid"], state["nxt"], *rel, taken, remaining, node_safe,
+                model.shift[c], sink_shift[c], state["wmin"], state["resid"], state["nxt"], *rel, taken, remaining, node_safe,
                 state["zone_rem"], out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
                 out.n_groups, out.n_path,
             )

@@ -114,26 +114,28 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0):
 
 
 @njit(cache=True)
-def route_labels(route_next, tau, head):
-    """Labels from each node to the end of each route (``INF_T`` where the route does not lead on or the class may
-    not use one of its edges), ``int64[k, n]``: the arrival a group would have with no congestion."""
+def route_labels(route_next, tau, head, sink_shift):
+    """Steps from leaving each node (in its label) to the start of the arrival window at the end of each route
+    (labels on the way minus the end node's ``sink_shift``; ``INF_T`` where the route does not lead on or the class
+    may not use one of its edges), ``int64[k, n]``: the horizon a group would reach with no congestion."""
     k_routes, n = route_next.shape
-    out = np.full((k_routes, n), -1, dtype=np.int64)
+    out = np.full((k_routes, n), INF_T, dtype=np.int64)
     stack = np.empty(n + 1, dtype=np.int64)
+    done = np.zeros((k_routes, n), dtype=np.bool_)
     for k in range(k_routes):
         for v0 in range(n):
-            if out[k, v0] >= 0:
+            if done[k, v0]:
                 continue
             depth = 0
             v = v0
             base = np.int64(0)
             while True:
-                if out[k, v] >= 0:
+                if done[k, v]:
                     base = out[k, v]
                     break
                 e = route_next[k, v]
                 if e < 0:
-                    base = np.int64(0)
+                    base = -sink_shift[v]
                     break
                 if tau[e] < 0 or depth >= n:
                     base = INF_T
@@ -141,21 +143,23 @@ def route_labels(route_next, tau, head):
                 stack[depth] = v
                 depth += 1
                 v = head[e]
+            if not done[k, v]:  # the walk ended at v: the route's end (or a dead end)
+                out[k, v] = base
+                done[k, v] = True
             for i in range(depth - 1, -1, -1):
                 u = stack[i]
                 if base < INF_T:
                     base = base + tau[route_next[k, u]]
                 out[k, u] = base
-            if out[k, v0] < 0:
-                out[k, v0] = base
+                done[k, u] = True
     return out
 
 
 @njit(cache=True)
 def route_schedule(
     t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
-    next_avail, route_next, route_zone, route_lab, route_dep, route_base, tau, weight, shift, wmin, head, resid, nxt,
-    node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b, max_new,
+    next_avail, route_next, route_zone, route_lab, route_dep, route_base, tau, weight, shift, sink_shift, wmin, head,
+    resid, nxt, node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b, max_new,
 ):
     """Schedule groups of one class along fixed candidate routes, first come first served.
 
@@ -231,8 +235,8 @@ def route_schedule(
                         return n_groups, 2, t
                     s += d_from - t
                     route_dep[k, o] = t + s
-                    if t + s + off < best_arr:
-                        best_arr = t + s + off
+                    if t + s + off - sink_shift[v] < best_arr:
+                        best_arr = t + s + off - sink_shift[v]
                         best_k = k
                         best_d = t + s
                 if best_k < 0:
@@ -281,14 +285,15 @@ def route_schedule(
 
 @njit(cache=True)
 def earliest_arrival_search(
-    indptr, head, tau, weight, shift, resid, nxt, rows, origin, d0, remaining, node_safe, zone_rem, window,
-    arr, pred_edge, src_row, settled, hk, hv, targets,
+    indptr, head, tau, weight, shift, sink_shift, resid, nxt, rows, origin, d0, remaining, node_safe, zone_rem,
+    window, arr, pred_edge, src_row, settled, hk, hv, targets,
 ):
     """Multi-source earliest-arrival search over windows with room, without waiting on the way.
 
     Sources: rows with ``remaining > 0`` and ``d0 < INF_T`` start at their origin in label ``d0``. An edge can be
     taken from node ``v`` in label ``a`` only if its window ``a + shift[v]`` has room for one person (no waiting).
-    The search stops ``window`` labels after the first safe node with room it settles.
+    A safe node with room settled in label ``a`` is reached by horizon ``a - sink_shift[v]``; the search stops once
+    no node it could still settle can reach a horizon within ``window`` of the best found.
 
     Returns ``(n_targets, overflow)``: safe nodes settled (written to ``targets``, in order) and whether some window
     lay beyond the capacity tables. ``arr``, ``pred_edge`` and ``src_row`` describe the search tree.
@@ -312,6 +317,10 @@ def earliest_arrival_search(
     stop = INF_T
     n_t = 0
     overflow = False
+    max_shift = np.int64(0)
+    for v in range(n):
+        if node_safe[v] >= 0 and sink_shift[v] > max_shift:
+            max_shift = sink_shift[v]
     while size > 0:
         key, v, size = heap_pop(hk, hv, size)
         a = np.int64(key)
@@ -325,8 +334,8 @@ def earliest_arrival_search(
             if n_t < targets.shape[0]:
                 targets[n_t] = v
                 n_t += 1
-            if stop == INF_T:
-                stop = a + window
+            if a - sink_shift[v] + window + max_shift < stop:
+                stop = a - sink_shift[v] + window + max_shift
             continue
         b = a + shift[v] + BIN0
         if b >= n_bins:
@@ -353,7 +362,7 @@ def earliest_arrival_search(
 
 @njit(cache=True)
 def commit_groups(
-    targets, n_targets, window, arr, pred_edge, src_row, origin, tail, tau, weight, shift, wmin, resid, nxt,
+    targets, n_targets, window, arr, pred_edge, src_row, origin, tail, tau, weight, shift, sink_shift, wmin, resid, nxt,
     cdf, cdf_step, step, count, curve, potential, taken, remaining, node_safe, zone_rem,
     g_row, g_count, g_dep, g_arr, g_zone, g_len, p_edges, p_entry, n_groups, n_path,
 ):
@@ -396,13 +405,15 @@ def commit_groups(
             k -= 1
             v = u
         dep[j] = arr[v]
-    a_min = arr[targets[0]]
+    # targets by the horizon they reach (label minus sink shift); groups shifted by up to window - 1 labels
+    h_min = arr[targets[0]] - sink_shift[targets[0]]
     for j in range(n_targets):
-        if arr[targets[j]] < a_min:
-            a_min = arr[targets[j]]
-    for level in range(a_min, a_min + window):
+        h = arr[targets[j]] - sink_shift[targets[j]]
+        if h < h_min:
+            h_min = h
+    for level in range(h_min, h_min + window):
         for j in range(n_targets):
-            sh = level - arr[targets[j]]
+            sh = level - (arr[targets[j]] - sink_shift[targets[j]])
             if sh < 0 or sh >= window:
                 continue
             v = targets[j]

@@ -4,9 +4,10 @@ Every planner (fast and exact), every bound and the plan checker work in this on
 (the scenario's step, or a whole multiple of it for horizons of days):
 
 * **labels instead of clock times.** For a travel class ``c`` let ``b_c(v)`` be its free travel time from node ``v``
-  to the nearest safe zone with room. A person of class ``c`` *at node v in label l* is there at time
-  ``l * s - b_c(v)``: the label is the time (in steps) at which they would be safe if they kept walking on their
-  shortest route. At a safe node (``b = 0``) label and time agree.
+  to safety: to the nearest safe zone with room, each zone's time raised by its *price*
+  (:mod:`evacplan.planning.prices`: zero unless the nearest zones cannot take everyone). A person of class ``c``
+  *at node v in label l* is there at time ``l * s - b_c(v)``: the label is the time (in steps) at which they would
+  be safe if they kept walking on their route to the zone their potential leads to.
 * **transit.** Edge ``e = (u, v)`` takes class ``c`` from label ``l`` at ``u`` to label ``l + tau_c[e]`` at ``v``, with
   ``tau_c[e] = ceil((t_c[e] + b_c(v) - b_c(u)) / s)`` (``t_c`` the free time): 0 on every edge of a shortest route,
   so a route's time is never rounded up along the way, only where it leaves the shortest routes. Model times are
@@ -24,9 +25,10 @@ Every planner (fast and exact), every bound and the plan checker work in this on
   is safety; a zone never takes more than its capacity.
 
 Times are windows: a group departing in label ``d`` leaves during ``[d * s - b_c(origin), (d + 1) * s - b_c(origin))``
-(the simulator spreads its persons over that window) and is safe during its arrival label's window; a plan's
-evacuation time is the end of its last arrival window, ``(l + 1) * s``, and a lower bound of ``L`` labels is reported
-as ``(L + 1) * s`` in the same convention.
+(the simulator spreads its persons over that window) and is safe during the window of its arrival label at the safe
+node ``w`` it reaches, ``[l * s - b_c(w), l * s - b_c(w) + s)``. A plan's *horizon* ``H`` is the smallest whole
+number with every arrival window starting by ``H * s``; its evacuation time is the end of its last arrival window.
+A lower bound of ``H`` windows (no plan's arrival windows all start by ``(H - 1) * s``) is reported as ``H * s``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from evacplan.problem.physics import Physics, physics, time_to_safety
+from evacplan.planning.prices import zone_prices
+from evacplan.problem.physics import Physics, physics, time_to_safety, time_to_zones
 from evacplan.problem.problem import Problem
 
 __all__ = ["EPS", "PlanningModel", "planning_model", "release_at"]
@@ -72,8 +75,8 @@ class PlanningModel:
         Seconds of an edge's window one person of the class uses, ``float64[c, m]`` (``inf`` where closed).
     cap_bin
         Persons of one class that fit into one window of each edge, ``int64[c, m]``.
-    row_count, row_curve
-        Persons and departure curve of each demand row, ``int64[k]``.
+    row_count, row_curve, row_origin
+        Persons, departure curve and origin node of each demand row, ``int64[k]``.
     row_potential_s
         ``b_c(origin)`` of each demand row, ``float64[k]``.
     row_first, row_last
@@ -85,6 +88,11 @@ class PlanningModel:
         Rows that can reach a safe zone with room by their class, ``bool[k]``.
     tail, head
         Edge end points (node indices), ``int64[m]``.
+    zone_price_s
+        The price of each safe zone in the potentials, seconds (whole steps), ``float64[z]``.
+    safety_s
+        Free time from each node to the nearest safe zone with room per class, prices left out, seconds,
+        ``float64[c, n]``: the earliest anyone can be safe from there.
     """
 
     step_s: float
@@ -97,6 +105,7 @@ class PlanningModel:
     cap_bin: NDArray[np.int64]
     row_count: NDArray[np.int64]
     row_curve: NDArray[np.int64]
+    row_origin: NDArray[np.int64]
     row_potential_s: NDArray[np.float64]
     row_first: NDArray[np.int64]
     row_last: NDArray[np.int64]
@@ -105,6 +114,8 @@ class PlanningModel:
     usable: NDArray[np.bool_]
     tail: NDArray[np.int64]
     head: NDArray[np.int64]
+    zone_price_s: NDArray[np.float64]
+    safety_s: NDArray[np.float64]
 
     @property
     def n_classes(self) -> int:
@@ -148,6 +159,18 @@ class PlanningModel:
                label: NDArray[np.integer] | int) -> NDArray[np.float64]:
         """Clock time of ``label`` at ``node`` for class ``cls``, seconds."""
         return np.asarray(label) * self.step_s - self.potential_s[cls, node]
+
+    def horizon(self, cls: NDArray[np.integer] | int, node: NDArray[np.integer] | int,
+                label: NDArray[np.integer] | int) -> NDArray[np.int64]:
+        """Smallest whole number of steps by which a window starting at ``label`` at ``node`` has started."""
+        return np.asarray(label) - self.sink_shift[cls, node]
+
+    @property
+    def sink_shift(self) -> NDArray[np.int64]:
+        """``floor(b_c(v) / s)`` per class and node, ``int64[c, n]``: a window of label ``l`` at ``v`` starts by
+        ``(l - sink_shift) * s``."""
+        fin = np.isfinite(self.potential_s)
+        return np.floor(np.where(fin, self.potential_s, 0.0) / self.step_s + 1e-9).astype(np.int64)
 
     def base_tau(self) -> NDArray[np.int64]:
         """Fewest base windows any class takes over each edge (``-1`` where no class may use it)."""
@@ -254,8 +277,14 @@ def planning_model(problem: Problem, step_s: float | None = None) -> PlanningMod
         weight[i] = np.where(usable_edge[i], w, np.inf)
         cap_bin[i] = np.where(usable_edge[i], per_bin, 0).astype(np.int64)
     ft = np.where(usable_edge, ph.free_time_s, np.inf)
-    potential = np.vstack([time_to_safety(problem, ft[i]) for i in range(c)]) if c else np.zeros((0, n))
-    base_pot = time_to_safety(problem, ft.min(axis=0)) if c else np.full(n, np.inf)
+    ft_min = ft.min(axis=0) if c else np.full(m, np.inf)
+    rows_ok = d.count > 0
+    persons = np.bincount(d.origin[rows_ok], weights=d.count[rows_ok], minlength=n).astype(np.float64)
+    price = (zone_prices(time_to_zones(problem, ft_min), persons, ph.safe_capacity, step) if c
+             else np.zeros(len(problem.zones.safe_names)))
+    potential = np.vstack([time_to_safety(problem, ft[i], price) for i in range(c)]) if c else np.zeros((0, n))
+    safety = np.vstack([time_to_safety(problem, ft[i]) for i in range(c)]) if c else np.zeros((0, n))
+    base_pot = time_to_safety(problem, ft_min, price) if c else np.full(n, np.inf)
     tau = np.full((c, m), -1, dtype=np.int64)
     shift = np.zeros((c, n), dtype=np.int64)
     for i in range(c):
@@ -277,6 +306,8 @@ def planning_model(problem: Problem, step_s: float | None = None) -> PlanningMod
     first, last = _release_span(cdf, base, step, count, curve, row_pot, usable)
     return PlanningModel(
         step_s=step, phys=ph, potential_s=potential, base_potential_s=base_pot, shift=shift, tau=tau,
-        weight_s=weight, cap_bin=cap_bin, row_count=count, row_curve=curve, row_potential_s=row_pot,
+        weight_s=weight, cap_bin=cap_bin, row_count=count, row_curve=curve, row_origin=d.origin.astype(np.int64),
+        row_potential_s=row_pot,
         row_first=first, row_last=last, cdf=cdf, cdf_step_s=base, usable=usable, tail=tail, head=head,
+        zone_price_s=price, safety_s=safety,
     )

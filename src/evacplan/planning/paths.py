@@ -32,6 +32,7 @@ def _link(g_route, g_origin, g_class, g_start, g_len, p_edges, trees, tau, n, ta
     s_next = np.empty(cap, dtype=np.int64)
     s_lab = np.empty(cap, dtype=np.int64)  # labels still to go after entering the edge
     s_len = np.empty(cap, dtype=np.int64)
+    s_end = np.empty(cap, dtype=np.int64)  # the node the suffix ends at
     n_s = 0
     by_suffix = Dict.empty(key_type=types.int64, value_type=types.int64)
     by_node = Dict.empty(key_type=types.int64, value_type=types.int64)
@@ -76,18 +77,23 @@ def _link(g_route, g_origin, g_class, g_start, g_len, p_edges, trees, tau, n, ta
                     s_next = _grown(s_next, cap)
                     s_lab = _grown(s_lab, cap)
                     s_len = _grown(s_len, cap)
+                    s_end = _grown(s_end, cap)
                 sid = n_s
                 n_s += 1
                 s_edge[sid] = e
                 s_next[sid] = nxt
                 s_lab[sid] = tau[c, e] + (s_lab[nxt] if nxt >= 0 else 0)
                 s_len[sid] = 1 + (s_len[nxt] if nxt >= 0 else 0)
+                s_end[sid] = s_end[nxt] if nxt >= 0 else head[e]
                 by_suffix[key] = sid
             if g_route[g] >= 0:
                 by_node[(g_route[g] * n_classes + c) * n + tail[e]] = sid
             nxt = sid
         start[g] = nxt
-    return start, s_edge[:n_s].copy(), s_next[:n_s].copy(), s_lab[:n_s].copy(), s_len[:n_s].copy()
+    end = np.empty(n_g, dtype=np.int64)
+    for g in range(n_g):
+        end[g] = s_end[start[g]] if start[g] >= 0 else g_origin[g]
+    return start, s_edge[:n_s].copy(), s_next[:n_s].copy(), s_lab[:n_s].copy(), s_len[:n_s].copy(), end
 
 
 @njit(cache=True)
@@ -122,10 +128,10 @@ def link_paths(
 
     Returns
     -------
-    (path_start, step_edge, step_next, step_to_go_s, step_len)
+    (path_start, step_edge, step_next, step_to_go_s, step_len, end_node)
         ``path_start[g]`` is the group's first step (``-1``: empty path); a step's time to go is the seconds from
         entering its edge to the start of the group's arrival window; ``step_len`` counts the edges from a step to
-        the end.
+        the end; ``end_node[g]`` is the node each group's path ends at.
     """
     g = groups["arr"].shape[0]
     route = groups.get("route", np.full(g, -1, dtype=np.int64)).astype(np.int64)
@@ -135,15 +141,33 @@ def link_paths(
     if g:
         np.cumsum(explicit[:-1], out=offs[1:])
     tr = trees if trees is not None and trees.size else np.full((1, max(potential.shape[1], 1)), -1, np.int64)
-    start, edge, nxt, lab, length = _link(
+    start, edge, nxt, lab, length, end = _link(
         route, origin.astype(np.int64), cls.astype(np.int64), offs, explicit, groups["edges"].astype(np.int64),
         tr.astype(np.int64), tau, int(potential.shape[1]), tail, head, int(tail.shape[0]), int(max(tau.shape[0], 1)),
     )
     # the class of a step is that of every group using it: take it from the groups that start there and follow
     step_cls = np.full(edge.size, -1, dtype=np.int64)
     _spread_class(start, cls.astype(np.int64), nxt, step_cls)
-    to_go = lab * float(step_s) + potential[np.maximum(step_cls, 0), tail[edge]] if edge.size else np.zeros(0)
-    return start, edge, nxt, to_go.astype(np.float64), length
+    to_go = (lab * float(step_s) + potential[np.maximum(step_cls, 0), tail[edge]]
+             - potential[np.maximum(step_cls, 0), _step_end(start, nxt, end, edge.size)]) if edge.size else np.zeros(0)
+    return start, edge, nxt, to_go.astype(np.float64), length, end
+
+
+@njit(cache=True)
+def _step_end_kernel(start, nxt, end, out):
+    for g in range(start.shape[0]):
+        s = start[g]
+        while s >= 0 and out[s] < 0:
+            out[s] = end[g]
+            s = nxt[s]
+
+
+def _step_end(start: NDArray[np.int64], nxt: NDArray[np.int64], end: NDArray[np.int64], n_steps: int
+              ) -> NDArray[np.int64]:
+    """The node each step's path ends at (every group using a step ends at the same node)."""
+    out = np.full(n_steps, -1, dtype=np.int64)
+    _step_end_kernel(start, nxt, end, out)
+    return out
 
 
 @njit(cache=True)

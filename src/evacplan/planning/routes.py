@@ -115,6 +115,7 @@ def route_groups(
     }
     no_target = np.full(n, -1, dtype=np.int64)
     row_class = model.row_class
+    sink_shift = model.sink_shift
 
     # classes of one mode share their routes (walking speeds differ, streets do not): the fastest class of each
     # mode with people stands for it
@@ -138,16 +139,17 @@ def route_groups(
             rows = np.flatnonzero(np.isin(row_class, members) & (remaining > 0))
             d0 = np.maximum(model.row_first, t)
             kernels.earliest_arrival_search(
-                indptr, head, model.tau[c], state["wmin"], model.shift[c], state["resid"], state["nxt"], rows,
-                origin, d0, remaining, no_target, state["zone_rem"], 0, work["arr"], work["pe"], work["src"],
-                work["settled"], work["hk"], work["hv"], work["targets"],
+                indptr, head, model.tau[c], state["wmin"], model.shift[c], sink_shift[c], state["resid"],
+                state["nxt"], rows, origin, d0, remaining, no_target, state["zone_rem"], 0, work["arr"], work["pe"],
+                work["src"], work["settled"], work["hk"], work["hv"], work["targets"],
             )
             delay = kernels.congestion_delay(model.tau[c], state["resid"], state["nxt"], state["wmin"], tail,
                                              model.shift[c], work["arr"], t)
             nxt_k, zone_k = candidate_routes(problem, model, c, model.phys.free_time_s[c] + delay * model.step_s)
             trees.append(nxt_k)
             for k in members:
-                routes[k] = (nxt_k, zone_k, n_rows_trees[0], kernels.route_labels(nxt_k, model.tau[k], head),
+                routes[k] = (nxt_k, zone_k, n_rows_trees[0],
+                             kernels.route_labels(nxt_k, model.tau[k], head, sink_shift[k]),
                              np.full(nxt_k.shape, -1, dtype=np.int64))
             n_rows_trees[0] += nxt_k.shape[0]
         return routes
@@ -201,7 +203,7 @@ def route_groups(
                 res = kernels.route_schedule(
                     t_c, t_end, rows_c, origin, *params, taken, remaining, next_avail, route_next, route_zone,
                     route_lab, route_dep, route_base, model.tau[c], model.weight_s[c], model.shift[c],
-                    state["wmin"], head, state["resid"], state["nxt"], node_safe, state["zone_rem"], out.row,
+                    sink_shift[c], state["wmin"], head, state["resid"], state["nxt"], node_safe, state["zone_rem"], out.row,
                     out.count, out.dep, out.arr, out.zone, out.plen, out.route, out.n_groups, buf_e, buf_b,
                     GROUPS_PER_REFRESH,
                 )

@@ -48,7 +48,11 @@ class TenSpec:
     pi
         Earliest label anyone can be at each node (``INF_T`` when nobody can), ``int64[n]``.
     to_safe
-        Fewest labels from each node to a safe node with room (``INF_T`` when none), ``int64[n]``.
+        Fewest steps from each node to the start of an arrival window at a safe node with room: labels on the way
+        minus that node's ``sink_shift`` (``INF_T`` when none), ``int64[n]``.
+    sink_shift
+        A copy in label ``l`` of a safe node ``v`` is safe by horizon ``T`` when ``l <= T + sink_shift[v]``:
+        ``floor(b(v) / s)``, the node's potential in steps, ``int64[n]``.
     wait_on_way
         Whether people may wait at every node (relaxation) or only at home (exact model).
     """
@@ -60,6 +64,7 @@ class TenSpec:
     src_amount: NDArray[np.int64]
     pi: NDArray[np.int64]
     to_safe: NDArray[np.int64]
+    sink_shift: NDArray[np.int64]
     wait_on_way: bool
 
 
@@ -112,11 +117,14 @@ def _earliest(problem: Problem, tau: NDArray[np.int64], node: NDArray[np.int64],
     return np.where(np.isfinite(dist), dist, float(INF_T)).astype(np.int64)
 
 
-def _safe_start(problem: Problem, model: PlanningModel) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _sinks(problem: Problem, model: PlanningModel, potential: NDArray[np.float64]
+           ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Safe nodes with room and every node's potential in whole steps (the sink shift)."""
     zones = problem.zones
     room = has_room(model.phys.safe_capacity[np.maximum(zones.node_safe, 0)])
     safe = np.flatnonzero((zones.node_safe >= 0) & room)
-    return safe, np.zeros(safe.size, dtype=np.int64)
+    shift = np.floor(np.where(np.isfinite(potential), potential, 0.0) / model.step_s + 1e-9).astype(np.int64)
+    return safe, shift
 
 
 def exact_spec(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> TenSpec:
@@ -129,10 +137,10 @@ def exact_spec(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) 
     cap = model.cap_bin[c] if model.n_classes else np.zeros(problem.network.n_edges, dtype=np.int64)
     src = model.release_increments(rows)
     pi = _earliest(problem, tau, problem.demand.origin[rows].astype(np.int64), model.row_first[rows])
-    safe, zero = _safe_start(problem, model)
-    to_safe = _earliest(problem, tau, safe, zero, reverse=True)
+    safe, sink_shift = _sinks(problem, model, model.potential_s[c] if model.n_classes else np.zeros(0))
+    to_safe = _earliest(problem, tau, safe, -sink_shift[safe], reverse=True)
     return TenSpec(tau=tau, cap=cap, src_row=src[0], src_label=src[1], src_amount=src[2], pi=pi, to_safe=to_safe,
-                   wait_on_way=False)
+                   sink_shift=sink_shift, wait_on_way=False)
 
 
 def relaxed_spec(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> TenSpec:
@@ -143,10 +151,10 @@ def relaxed_spec(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]
     row_shift = model.shift[model.row_class, origin] if model.n_classes else np.zeros(0, dtype=np.int64)
     src = model.release_increments(rows, row_shift)
     pi = _earliest(problem, tau, origin[rows], model.row_first[rows] + row_shift[rows])
-    safe, zero = _safe_start(problem, model)
-    to_safe = _earliest(problem, tau, safe, zero, reverse=True)
+    safe, sink_shift = _sinks(problem, model, model.base_potential_s)
+    to_safe = _earliest(problem, tau, safe, -sink_shift[safe], reverse=True)
     return TenSpec(tau=tau, cap=cap, src_row=src[0], src_label=src[1], src_amount=src[2], pi=pi, to_safe=to_safe,
-                   wait_on_way=True)
+                   sink_shift=sink_shift, wait_on_way=True)
 
 
 def ten_size(spec: TenSpec, horizon: int, q: int = 1) -> int:
@@ -233,7 +241,8 @@ def build_ten(problem: Problem, model: PlanningModel, spec: TenSpec, horizon: in
     zs = zones.node_safe[safe_nodes].astype(np.int64)
     room = has_room(zcap_all[zs])
     safe_nodes, zs = safe_nodes[room], zs[room]
-    reps = count[safe_nodes]
+    # copies whose (first) label is an arrival window starting by the horizon
+    reps = np.clip((horizon + spec.sink_shift[safe_nodes] - pi[safe_nodes]) // q + 1, 0, count[safe_nodes])
     sv = np.repeat(safe_nodes, reps)
     sz = np.repeat(zs, reps)
     hl = _ranges(reps)

@@ -28,9 +28,10 @@ _MESSAGES = (
 def _window_range(model: PlanningModel, plan: Plan, dep: NDArray[np.int64]) -> tuple[int, int]:
     if plan.n_groups == 0:
         return 0, 1
-    arr = np.rint(plan.arrival_s / model.step_s).astype(np.int64)
+    pot = model.potential_s[np.isfinite(model.potential_s)]
+    top = float(plan.arrival_s.max()) + (float(pot.max()) if pot.size else 0.0)
     lo = int(dep.min()) + int(model.shift.min()) - 1
-    return lo, int(arr.max()) + 2 - lo
+    return lo, int(np.ceil(top / model.step_s)) + 2 - lo
 
 
 def _departure_labels(model: PlanningModel, plan: Plan, cls: NDArray[np.int64], origin: NDArray[np.int64]
@@ -88,7 +89,7 @@ def _walk_counts(path_start, step_edge, step_next, step_to_go, cls, origin, dep,
             v = head[e]
             s = step_next[s]
             first = False
-        if abs((lab + 1) * step - arr_s[g]) > 1e-6:
+        if abs(lab * step - potential[c, v] + step - arr_s[g]) > 1e-6:
             errors[_ARRIVAL] += 1
         if node_safe[v] != zone[g]:
             errors[_ZONE] += 1

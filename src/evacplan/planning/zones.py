@@ -1,8 +1,8 @@
 """Safe-zone capacity: an assignment lower bound and the reservations that steer routing by it.
 
-A person of class ``c`` released in label ``l`` at origin ``o`` cannot be safe in zone ``z`` before label
-``e_z = l + D_c(o, z)``, where ``D_c(o, z) = ceil((dist_c(o, z) - b_c(o)) / s)`` is how much longer than the
-quickest way to safety the quickest way into ``z`` is (congestion ignored). A plan finishing by ``T`` therefore
+A person of class ``c`` released in label ``l`` at origin ``o`` (time ``l * s - b_c(o)``) cannot be safe in zone ``z``
+before horizon ``e_z = l + D_c(o, z)``, where ``D_c(o, z) = ceil((dist_c(o, z) - b_c(o)) / s)`` (congestion
+ignored). A plan finishing by ``T`` therefore
 assigns the persons it saves to zones with ``e_z <= T`` without exceeding any zone's capacity: a bipartite
 transportation problem whose max flow, by the max-flow min-cut theorem, is
 
@@ -98,7 +98,7 @@ def zone_model(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) 
             dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), adj, rev_edges.astype(np.int64), ft, init)
             fin = np.isfinite(dist) & np.isfinite(model.potential_s[c])
             gap = (np.where(fin, dist, 0.0) - np.where(fin, model.potential_s[c], 0.0)) / model.step_s
-            extra[c, z] = np.where(fin, np.maximum(np.ceil(gap - 1e-9), 0), INF_T)
+            extra[c, z] = np.where(fin, np.ceil(gap - 1e-9), INF_T)
     rr, lab, persons = model.release_increments(rows)
     earliest = extra[model.row_class[rr], :, d.origin[rr]]  # [i, z]
     earliest = np.where(earliest < INF_T, earliest + lab[:, None], INF_T)

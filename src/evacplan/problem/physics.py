@@ -36,8 +36,8 @@ from evacplan.problem.problem import Problem
 from evacplan.scenario.schema import UNIT_SPACE_M2
 
 __all__ = [
-    "MIN_ROOM", "Physics", "edge_danger_zone", "has_room", "physics", "time_to_safety", "travel_classes",
-    "whole_persons",
+    "MIN_ROOM", "Physics", "edge_danger_zone", "has_room", "physics", "time_to_safety", "time_to_zones",
+    "travel_classes", "whole_persons",
 ]
 
 #: A safe zone has room while at least this many persons fit.
@@ -147,21 +147,43 @@ def physics(problem: Problem) -> Physics:
     return out
 
 
-def time_to_safety(problem: Problem, free_time_s: NDArray[np.float64]) -> NDArray[np.float64]:
+def time_to_safety(problem: Problem, free_time_s: NDArray[np.float64],
+                   zone_offset_s: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """Free travel time from every node to the nearest node of a safe zone with room, seconds, ``float64[n]``.
 
     ``free_time_s`` is a per-edge cost (``inf`` = unusable), e.g. one row of :attr:`Physics.free_time_s`; ``inf``
-    where no safe zone with room can be reached.
+    where no safe zone with room can be reached. With ``zone_offset_s`` (seconds per safe zone) reaching zone ``z``
+    costs its offset more: the result is ``min over z of (time to z + zone_offset_s[z])``.
     """
     net, zones = problem.network, problem.zones
     room = whole_persons(zones.safe_capacity)
     is_target = (zones.node_safe >= 0) & has_room(room[np.maximum(zones.node_safe, 0)])
     rev_indptr, rev_edges = net.reverse()
-    dist = np.empty(net.n_nodes)
-    next_edge = np.empty(net.n_nodes, dtype=np.int64)
-    kernels.tree_to_targets(rev_indptr.astype(np.int64), rev_edges.astype(np.int64), net.tail.astype(np.int64),
-                            np.ascontiguousarray(free_time_s, dtype=np.float64), is_target, next_edge, dist)
+    init = np.full(net.n_nodes, np.inf)
+    if zone_offset_s is None:
+        init[is_target] = 0.0
+    else:
+        init[is_target] = np.asarray(zone_offset_s, dtype=np.float64)[zones.node_safe[is_target]]
+    dist, _ = kernels.dijkstra(rev_indptr.astype(np.int64), net.tail[rev_edges].astype(np.int64),
+                               rev_edges.astype(np.int64), np.ascontiguousarray(free_time_s, dtype=np.float64), init)
     return dist
+
+
+def time_to_zones(problem: Problem, free_time_s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Free travel time from every node to each safe zone (its nearest node), seconds, ``float64[z, n]`` (``inf``
+    where the zone has no room or cannot be reached)."""
+    net, zones = problem.network, problem.zones
+    room = whole_persons(zones.safe_capacity)
+    rev_indptr, rev_edges = net.reverse()
+    adj = net.tail[rev_edges].astype(np.int64)
+    w = np.ascontiguousarray(free_time_s, dtype=np.float64)
+    out = np.full((room.size, net.n_nodes), np.inf)
+    for z in range(room.size):
+        if not has_room(room[z]):
+            continue
+        init = np.where(zones.node_safe == z, 0.0, np.inf)
+        out[z], _ = kernels.dijkstra(rev_indptr.astype(np.int64), adj, rev_edges.astype(np.int64), w, init)
+    return out
 
 
 def edge_danger_zone(problem: Problem) -> NDArray[np.int64]:
