@@ -204,7 +204,8 @@ def _search_groups(problem, model, state, out, window, grow, progress):  # type:
             before = out.n_groups
             out.n_groups, out.n_path = kernels.commit_groups(
                 targets, n_t, window, arr, pred_edge, src_row, origin, tail, model.tau[c], model.weight_s[c],
-                model.shift[c], sink_shift[c], state["wmin"], state["resid"], state["nxt"], *rel, taken, remaining, node_safe,
+                model.shift[c], sink_shift[c], state["wmin"], state["resid"], state["nxt"], *rel, taken, remaining,
+                node_safe,
                 state["zone_rem"], out.row, out.count, out.dep, out.arr, out.zone, out.plen, out.edges, out.entry,
                 out.n_groups, out.n_path,
             )

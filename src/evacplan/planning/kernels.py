@@ -159,7 +159,8 @@ def route_labels(route_next, tau, head, sink_shift):
 def route_schedule(
     t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
     next_avail, route_next, route_zone, route_lab, route_dep, route_base, tau, weight, shift, sink_shift, wmin, head,
-    resid, nxt, node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b, max_new,
+    resid, nxt, node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b,
+    max_new,
 ):
     """Schedule groups of one class along fixed candidate routes, first come first served.
 

@@ -282,7 +282,13 @@ def planning_model(problem: Problem, step_s: float | None = None) -> PlanningMod
     persons = np.bincount(d.origin[rows_ok], weights=d.count[rows_ok], minlength=n).astype(np.float64)
     price = (zone_prices(time_to_zones(problem, ft_min), persons, ph.safe_capacity, step) if c
              else np.zeros(len(problem.zones.safe_names)))
-    potential = np.vstack([time_to_safety(problem, ft[i], price) for i in range(c)]) if c else np.zeros((0, n))
+    # each class pays the prices in its own time: a zone's catchment is the same for slow and fast walkers
+    scale = np.ones(c)
+    for i in range(c):
+        ok = np.isfinite(ft[i]) & np.isfinite(ft_min) & (ft_min > 0)
+        scale[i] = float(np.median(ft[i, ok] / ft_min[ok])) if ok.any() else 1.0
+    potential = (np.vstack([time_to_safety(problem, ft[i], np.ceil(price * scale[i] / step - 1e-9) * step)
+                            for i in range(c)]) if c else np.zeros((0, n)))
     safety = np.vstack([time_to_safety(problem, ft[i]) for i in range(c)]) if c else np.zeros((0, n))
     base_pot = time_to_safety(problem, ft_min, price) if c else np.full(n, np.inf)
     tau = np.full((c, m), -1, dtype=np.int64)

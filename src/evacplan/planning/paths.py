@@ -107,7 +107,8 @@ def link_paths(
     groups: dict[str, NDArray[np.int64]], origin: NDArray[np.int64], cls: NDArray[np.int64],
     trees: NDArray[np.int64] | None, tau: NDArray[np.int64], potential: NDArray[np.float64],
     tail: NDArray[np.int64], head: NDArray[np.int64], step_s: float,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64],
+           NDArray[np.int64]]:
     """Linked steps of the groups' paths.
 
     Parameters

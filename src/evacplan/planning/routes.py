@@ -203,7 +203,8 @@ def route_groups(
                 res = kernels.route_schedule(
                     t_c, t_end, rows_c, origin, *params, taken, remaining, next_avail, route_next, route_zone,
                     route_lab, route_dep, route_base, model.tau[c], model.weight_s[c], model.shift[c],
-                    sink_shift[c], state["wmin"], head, state["resid"], state["nxt"], node_safe, state["zone_rem"], out.row,
+                    sink_shift[c], state["wmin"], head, state["resid"], state["nxt"], node_safe, state["zone_rem"],
+                    out.row,
                     out.count, out.dep, out.arr, out.zone, out.plen, out.route, out.n_groups, buf_e, buf_b,
                     GROUPS_PER_REFRESH,
                 )
