@@ -54,12 +54,14 @@ def center_out(
     release_min: float = 60.0,
     time_step_s: float = 60.0,
     horizon_min: float = 720.0,
+    deadline_min: float | None = None,
     shared: Path = SHARED,
 ) -> CenterOut:
     """Build the center-out instance on one of the TNTP networks (``siouxfalls``, ``anaheim``, ``chicago``, ``sydney``).
 
     Everyone in the central fifth of the nodes must reach one of the 8 most peripheral nodes (each a safe zone of
-    unlimited capacity); departures are spread evenly over ``release_min`` minutes.
+    unlimited capacity); departures are spread evenly over ``release_min`` minutes. The danger zone (the origins)
+    must be cleared by ``deadline_min`` (default: the horizon).
     """
     net_file, node_file = TNTP[name]
     raw = read_tntp(shared / net_file, shared / node_file)
@@ -85,7 +87,7 @@ def center_out(
     cdf = np.clip(t / (release_min * 60.0), 0.0, 1.0)[None, :]
     zones = ZoneMap(
         danger_names=("center",),
-        danger_deadline_s=np.array([horizon_min * 60.0]),
+        danger_deadline_s=np.array([(horizon_min if deadline_min is None else deadline_min) * 60.0]),
         node_danger=node_danger,
         safe_names=tuple(f"exit{int(x)}" for x in dests),
         safe_capacity=np.full(len(dests), np.inf),

@@ -46,7 +46,15 @@ def test_a_device_and_a_system_file_are_not_layers(make_city: Callable[..., Path
 
 def test_scenario_file_that_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "folder.toml").mkdir()
-    assert_stops(runner.invoke(app, ["validate", str(tmp_path / "folder.toml")]), "is a folder, not a scenario file")
+    assert_stops(runner.invoke(app, ["validate", str(tmp_path / "folder.toml")]),
+                 "is a folder without a scenario.toml, not a scenario file")
+
+
+def test_scenario_folder_stands_for_its_scenario_toml(make_city: Callable[..., Path]) -> None:
+    path = make_city()
+    result = runner.invoke(app, ["validate", str(path.parent)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("valid:"), result.output
 
 
 @pytest.mark.parametrize("kind", ["binary", "system"])

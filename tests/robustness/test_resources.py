@@ -21,7 +21,14 @@ import evacplan.planning
 import evacplan.simulation
 from evacplan.cli import app
 from evacplan.problem import load_problem
-from evacplan.problem.resources import ENV_LIMIT, check_memory, estimate_memory, parse_bytes
+from evacplan.problem.resources import (
+    ENV_LIMIT,
+    PLANNER_BYTES_PER_PERSON,
+    TABLE_BUDGET,
+    check_memory,
+    estimate_memory,
+    parse_bytes,
+)
 
 runner = CliRunner()
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -36,8 +43,8 @@ def test_estimate_follows_its_documented_formulas(make_city: Callable[..., Path]
     problem = load_problem(make_city())
     est = estimate_memory(problem, packet_size=10)
     rows, steps, edges = problem.demand.n_rows, problem.n_steps + 1, problem.network.n_edges
-    assert est.parts["planner release tables"] == 24 * rows * steps
-    assert est.parts["planner capacity tables"] == 12 * edges * steps
+    assert est.parts["planner capacity tables"] == min(12 * edges * 2 * steps, int(TABLE_BUDGET))
+    assert est.parts["planner groups"] == PLANNER_BYTES_PER_PERSON * problem.demand.total
     assert est.parts["simulator packets"] == 208 * (problem.demand.total // 10 + rows)
     assert est.planner == sum(v for k, v in est.parts.items() if k.startswith("planner"))
 

@@ -28,6 +28,7 @@ from evacplan.planning.result import Plan
 from evacplan.planning.ten import relaxed_spec
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
 from evacplan.problem.problem import Problem
+from evacplan.problem.resources import TABLE_BUDGET
 
 __all__ = ["METHODS", "describe_model", "plan"]
 
@@ -133,11 +134,16 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         return assemble(problem, plan_model, "fast", groups, unplanned, 0.0, 0.0), mode
 
     best, mode = schedule(window=PORTFOLIO[0], progress=progress, reserve=reserve)
-    if mode == "search":  # cheap enough: try the other batch windows too and keep the quickest plan
+    if mode == "search":  # cheap enough: try the other batch windows and the route scheduler, keep the quickest
         for window in PORTFOLIO[1:]:
             alt, _ = schedule(window=window, mode="search")
             if _better(alt, best):
                 best = alt
+        # without waiting on the way, the search keeps one label per node and misses later ones that fit: on
+        # congested networks scheduling along routes (each route's departure slid until its windows have room) wins
+        alt, _ = schedule(mode="routes", reserve=reserve)
+        if _better(alt, best):
+            best, mode = alt, "routes"
     elif reserve is not None and plan_horizon(best, plan_model.step_s) > horizon and problem.network.n_edges < \
             BIG_NETWORK:
         # the reservations did not reach their horizon: keep first-come-first-served routing if quicker
@@ -160,11 +166,6 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
 
 #: Edges above which the fast planner does not run a second schedule to compare with the reserved one.
 BIG_NETWORK = 20_000
-
-
-#: Bytes the fast planner's per-(edge, window) capacity tables may take (12 bytes a cell, for twice the horizon
-#: the level-cut bound predicts); above it the windows are coarsened by a whole factor (see :func:`coarsening`).
-TABLE_BUDGET = 3e9
 
 
 def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> int:

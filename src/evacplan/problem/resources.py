@@ -8,20 +8,20 @@ call it before planning and simulating.
 
 The figures are **estimates** (upper bounds of the dominant tables, not a measurement), in bytes:
 
-* planner, release tables: ``24 x rows x (steps + 1)``, where ``rows`` are the demand rows (origin x group x mode)
-  and ``steps = horizon / time_step``: the discretisation's released persons and the fast planner's release and
-  departure tables, each 8 bytes per row and step (the discretisation's temporaries take as much while it is made);
-* planner, capacity tables: ``12 x edges x (steps + 1)``: the free capacity (8 bytes) and next-free pointer
-  (4 bytes) of each edge in each time step, over the whole horizon (the fast planner coarsens its bins only when the
-  evacuation itself is predicted to be long: then they take less);
+* planner, capacity tables: ``12 x edges x windows``: the free capacity (8 bytes) and next-free pointer (4 bytes)
+  of each edge in each time window, for twice the horizon (the planner sizes them for twice the evacuation time it
+  predicts, and coarsens its windows so that they stay within :data:`TABLE_BUDGET`): at most
+  ``min(12 x edges x 2 x (steps + 1), TABLE_BUDGET)``;
+* planner, groups: ``300`` bytes a person (at most one group a person: the group buffers as they grow, the plan's
+  group arrays and the linked steps of their paths); releases are computed when needed, not tabled;
 * simulator: ``208`` bytes a packet (persons / packet size, plus one a demand row), ``33`` bytes a node and ``16``
   bytes an edge per travel class (routing tables), ``1,120`` bytes an edge (minute records): nothing per time step;
 * population raster: read window by window, at most ``30 x 4,000,000`` bytes for a window plus ``40`` bytes a
   populated cell, at most 4,000,000 of them (:mod:`evacplan.scenario._raster`): bounded whatever the raster's size.
 
-Measured on the bundled default scenario (5,031 demand rows, 12,642 edges): a horizon of 10,080 steps peaked at
-3.4 GB, of 43,200 steps at 12.3 GB (the estimate: 11.8 GB plus the process itself); 86,400 steps (60 days) would need
-about 24 GB and is stopped before planning on a machine with less available.
+A long horizon therefore costs the planner nothing by itself: its tables follow the evacuation, not the horizon.
+Measured on the bundled default scenario (1,086,805 evacuees, 74,332 edges, 1,441 steps): planning peaked at
+3.9 GB of resident memory, the estimate being 3.3 GB plus the process itself (0.4 GB).
 """
 
 from __future__ import annotations
@@ -34,6 +34,12 @@ import numpy as np
 
 from evacplan.errors import ResourceLimitError
 from evacplan.problem.problem import Problem
+
+#: Bytes the fast planner's capacity tables may take; above it the planner coarsens its time windows by a whole
+#: factor (read by :func:`evacplan.planning.api.coarsening`).
+TABLE_BUDGET = 3e9
+#: Planner bytes per person (group buffers, plan arrays, linked path steps).
+PLANNER_BYTES_PER_PERSON = 300
 
 __all__ = ["ENV_LIMIT", "MemoryEstimate", "available_memory", "check_memory", "estimate_memory", "memory_limit"]
 
@@ -56,7 +62,7 @@ class MemoryEstimate:
     simulator
         Bytes the simulator's packets, routing tables and records take.
     parts
-        Each table's estimate, by name (``"planner release tables"``, ...).
+        Each table's estimate, by name (``"planner capacity tables"``, ...).
     steps
         Time steps of the horizon.
     rows
@@ -90,17 +96,20 @@ def estimate_memory(problem: Problem, *, packet_size: int = 10, method: str = "f
     net, d = problem.network, problem.demand
     steps = problem.n_steps + 1
     rows, edges, nodes = d.n_rows, net.n_edges, net.n_nodes
-    tables = 48 * (edges + nodes) * steps if method == "exact" else 12 * edges * steps
+    if method == "exact":
+        tables = 48 * (edges + nodes) * steps
+    else:
+        tables = min(12 * edges * 2 * steps, int(TABLE_BUDGET))
     classes = int(np.unique(np.c_[d.mode, d.group], axis=0).shape[0]) if rows else 1
     packets = int(d.count.sum()) // max(packet_size, 1) + rows
     parts = {
-        "planner release tables": 24 * rows * steps,
         "planner capacity tables": int(tables),
+        "planner groups": PLANNER_BYTES_PER_PERSON * int(d.count.sum()),
         "simulator packets": 208 * packets,
         "simulator routing tables": (33 * nodes + 16 * edges) * max(classes, 1),
         "simulator records": 1120 * edges,
     }
-    planner = parts["planner release tables"] + parts["planner capacity tables"]
+    planner = parts["planner capacity tables"] + parts["planner groups"]
     simulator = parts["simulator packets"] + parts["simulator routing tables"] + parts["simulator records"]
     return MemoryEstimate(planner=int(planner), simulator=int(simulator), parts=parts, steps=steps, rows=rows)
 

@@ -287,7 +287,7 @@ def _provenance(c: Collector, raw: dict[str, Any]) -> ProvenanceSpec:
 
 def parse_scenario(path: Path) -> Scenario:
     """Parse and check a scenario file (keys, types, ranges, that files exist); layers are checked by
-    :func:`evacplan.problem.validate_scenario`.
+    :func:`evacplan.problem.validate_scenario`. A folder holding a ``scenario.toml`` stands for that file.
 
     Raises
     ------
@@ -295,6 +295,8 @@ def parse_scenario(path: Path) -> Scenario:
         Listing every problem found.
     """
     path = Path(path)
+    if path.is_dir() and (path / "scenario.toml").is_file():  # a scenario folder, as `evacplan new` makes one
+        path = path / "scenario.toml"
     c = Collector(str(path))
     why = input_path_problem(path.absolute(), str(path), neighbours=False)
     if why is not None:
@@ -304,7 +306,7 @@ def parse_scenario(path: Path) -> Scenario:
         c.add("", "scenario file does not exist")
         raise ScenarioInvalid(c.problems)
     if path.is_dir():
-        c.add("", "is a folder, not a scenario file (expected a .toml file)")
+        c.add("", "is a folder without a scenario.toml, not a scenario file (expected a .toml file)")
         raise ScenarioInvalid(c.problems)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
