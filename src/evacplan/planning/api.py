@@ -133,21 +133,11 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, **kw)  # type: ignore[arg-type]
         return assemble(problem, plan_model, "fast", groups, unplanned, 0.0, 0.0), mode
 
-    best, mode = schedule(window=PORTFOLIO[0], progress=progress, reserve=reserve)
-    if mode == "search":  # cheap enough: try the other batch windows and the route scheduler, keep the quickest
-        for window in PORTFOLIO[1:]:
-            alt, _ = schedule(window=window, mode="search")
-            if _better(alt, best):
-                best = alt
-        # without waiting on the way, the search keeps one label per node and misses later ones that fit: on
-        # congested networks scheduling along routes (each route's departure slid until its windows have room) wins
-        alt, _ = schedule(mode="routes", reserve=reserve)
-        if _better(alt, best):
-            best, mode = alt, "routes"
-    elif reserve is not None and plan_horizon(best, plan_model.step_s) > horizon and problem.network.n_edges < \
+    best, mode = schedule(progress=progress, reserve=reserve)
+    if reserve is not None and plan_horizon(best, plan_model.step_s) > horizon and problem.network.n_edges < \
             BIG_NETWORK:
         # the reservations did not reach their horizon: keep first-come-first-served routing if quicker
-        alt, _ = schedule(mode="routes")
+        alt, _ = schedule()
         if _better(alt, best):
             best, mode = alt, mode + "-reserve"
     upper = plan_horizon(best, model.step_s)
@@ -178,10 +168,6 @@ def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) 
                                                           total))
     need = 2.0 * horizon * problem.network.n_edges * 12
     return max(1, int(np.ceil(need / TABLE_BUDGET)))
-
-
-#: Batch windows the search mode of the fast planner tries (the quickest plan wins; ties keep the first).
-PORTFOLIO = (2, 1, 3)
 
 
 def _better(a: Plan, b: Plan) -> bool:
