@@ -168,3 +168,28 @@ def test_delay_departures() -> None:
     assert delay_departures(p, 0.5).departure_cdf.tolist() == [[0.0, 0.25, 0.75, 1.0, 1.0, 1.0]]
     assert delay_departures(p, 0.0) is p
     assert delay_departures(p, 100.0).departure_cdf.tolist() == [[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]]
+
+
+def test_variant_and_ensemble_member_delay_departures_alike() -> None:
+    # a late start of 1.5 steps: `evacplan run`'s variant and an ensemble member drawing the same delay give the
+    # same departure curves (one function, no rounding of a fractional step), hence the same simulated departures
+    import numpy as np
+
+    from evacplan.ensemble.draw import MemberDraw, apply_draw
+    from evacplan.problem.mobilization import delay_departures
+    from evacplan.problem.toy import toy_problem
+    from evacplan.simulation import simulate
+
+    cdf = [np.clip(np.arange(31) / 10, 0, 1)]
+    p = toy_problem(3, [(0, 1, 60.0, 1.0), (1, 2, 60.0, 1.0)], {0: 120}, {2: 0}, departure_cdf=cdf,
+                    horizon_s=3600.0)
+    minutes = 1.5 * p.time_step_s / 60.0
+    variant = delay_departures(p, minutes)
+    draw = MemberDraw(index=0, seed=0, compliance=1.0, walk_speed_factor=1.0, danger_buffer_m=0.0,
+                      mobilization_delay_min=minutes, mobilization_spread=1.0)
+    member = apply_draw(p, draw)
+    assert not np.array_equal(variant.departure_cdf, p.departure_cdf)
+    assert np.array_equal(variant.departure_cdf, member.departure_cdf)
+    a, b = simulate(variant, seed=0), simulate(member, seed=0)
+    assert np.array_equal(a.arrival_start_s, b.arrival_start_s)
+    assert a.arrival_start_s.min() > simulate(p, seed=0).arrival_start_s.min()

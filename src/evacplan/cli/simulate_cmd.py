@@ -38,9 +38,10 @@ def simulate_command(
         None, "--horizon-min", min=1.0, help="Simulated minutes (default: the scenario's horizon)."
     ),
     seed: int | None = typer.Option(None, help="Seed of the compliance draw (default: the scenario's seed)."),
-    stuck_time: float = typer.Option(
-        300.0, "--stuck-time", min=0.0,
-        help="Seconds a blocked packet waits before squeezing into a full edge (MATSim's stuck time; 0: never).",
+    stuck_time: float | None = typer.Option(
+        None, "--stuck-time", min=0.0,
+        help="Seconds a blocked packet waits before squeezing into a full edge (MATSim's stuck time; 0: never; "
+        "default: evacplan.simulation.DEFAULT_STUCK_S, 300 s, as in `run`, `ensemble` and `simulate()`).",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild the scenario even if a cached build exists."),
     force: bool = FORCE_OPT,
@@ -49,8 +50,9 @@ def simulate_command(
     from evacplan._atomic import check_output_folder, replaced_folder
     from evacplan.problem import load_problem
     from evacplan.problem.resources import check_memory
-    from evacplan.simulation import simulate, write_simulation
+    from evacplan.simulation import DEFAULT_STUCK_S, simulate, write_simulation
 
+    stuck_s = DEFAULT_STUCK_S if stuck_time is None else stuck_time
     with user_errors():
         if plan is not None and plan.absolute() == out.absolute():
             raise OutputError(f"--out {out} is the --plan folder: write the simulation into another folder")
@@ -72,13 +74,13 @@ def simulate_command(
                 bar.update(task, completed=t_s, clock=f"{t_s / 60:,.0f} / {total_s / 60:,.0f} min")
 
             result = simulate(problem, the_plan, compliance=compliance, packet_size=packet_size, dt_s=dt,
-                              horizon_s=horizon, seed=seed, progress=tick, stuck_s=stuck_time or None)
+                              horizon_s=horizon, seed=seed, progress=tick, stuck_s=stuck_s or None)
         with replaced_folder(out) as stage:
             write_simulation(result, problem, stage)
             write_run_manifest(stage, "simulate", scenario, {
                 "plan": None if plan is None else str(plan.absolute()), "compliance": compliance,
                 "packet_size": packet_size, "dt_s": dt, "horizon_min": horizon_min, "seed": seed,
-                "stuck_time_s": stuck_time, "force": force,
+                "stuck_time_s": stuck_s, "force": force,
             }, problem)
     s = result.summary(problem)
 
