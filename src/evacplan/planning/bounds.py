@@ -125,13 +125,30 @@ def certify(
     one_class = np.unique(model.row_class[rows]).size == 1
     exact: TenSpec | None = exact_spec(problem, model, rows) if improve and one_class and q == 1 else None
     # two probes just below the plan's time (cheap certificates when the plan is near optimal, as it usually is),
-    # then bisection between the best bound and the lowest horizon found feasible
+    # then bisection between the best bound and the lowest horizon found feasible. Where the exact network (one
+    # class, uncondensed) fits the budget it is probed instead: it is the model itself, so an infeasible probe is
+    # a bound and a feasible one a quicker plan, and the bisection ends at the optimum.
     cand_hi = upper - 1  # every horizon in (lb .. cand_hi] is still undecided
     drop = max(1, int(tol * upper))
     probes, found = 0, False
     better, better_bins = None, 0
-    while lb <= cand_hi and probes < max_probes and upper / max(lb, 1) - 1 > tol:
+    limit = max_probes if exact is None else 2 * max_probes
+    while lb <= cand_hi and probes < limit and upper / max(lb, 1) - 1 > tol:
         horizon = (lb + cand_hi) // 2 if found or probes >= 2 else max(lb, upper - 1 - drop)
+        if exact is not None and ten_size(exact, horizon) <= node_budget:
+            ten = build_ten(problem, model, exact, horizon)
+            value, flows = solve_ten(ten, want_flows=True)
+            probes += 1
+            if value < target:
+                lb, found = horizon + 1, True
+                continue
+            if flows is not None:
+                from evacplan.planning.exact import decompose
+
+                better, better_bins, upper = decompose(ten, flows, exact.tau), horizon, horizon
+            cand_hi = horizon - 1
+            drop *= 2
+            continue
         value, _ = solve_ten(build_ten(problem, model, spec, horizon, q))
         probes += 1
         if value < target:
@@ -139,14 +156,6 @@ def certify(
             continue
         cand_hi = horizon - 1
         drop *= 2
-        if exact is not None and ten_size(exact, horizon) <= node_budget:
-            ten = build_ten(problem, model, exact, horizon)
-            value, flows = solve_ten(ten, want_flows=True)
-            probes += 1
-            if value >= target and flows is not None:
-                from evacplan.planning.exact import decompose
-
-                better, better_bins, upper = decompose(ten, flows, exact.tau), horizon, horizon
     return BoundResult(lb, analytic, q, probes, better, better_bins)
 
 
