@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from evacplan.errors import Problem as Finding
+from evacplan.errors import Finding, InvalidProblemError
 from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
@@ -108,12 +108,23 @@ class Problem:
         return int(self.demand.count[~self.reachable].sum())
 
     def validate(self) -> None:
-        """Check every array invariant of the problem (used by tests and after loading from cache)."""
+        """Check every array invariant of the problem (used by tests and after loading from cache).
+
+        Raises
+        ------
+        evacplan.errors.InvalidProblemError
+            Naming the first invariant broken.
+        """
         self.network.validate()
         self.zones.validate(self.network.n_nodes)
         self.demand.validate(self.network.n_nodes, len(self.network.modes), self.departure_cdf.shape[0])
         cdf = self.departure_cdf
-        assert np.all(np.diff(cdf, axis=1) >= -1e-12), "departure_cdf not monotone"
-        assert np.allclose(cdf[:, -1], 1.0), "departure_cdf must end at 1"
-        assert self.reachable.shape == (self.demand.n_rows,), "reachable"
-        assert len(self.modes) == len(self.network.modes)
+        checks = (
+            (bool(np.all(np.diff(cdf, axis=1) >= -1e-12)), "departure_cdf not monotone"),
+            (bool(np.allclose(cdf[:, -1], 1.0)), "departure_cdf must end at 1"),
+            (self.reachable.shape == (self.demand.n_rows,), "reachable shape"),
+            (len(self.modes) == len(self.network.modes), "one mode specification per network mode"),
+        )
+        for ok, what in checks:
+            if not ok:
+                raise InvalidProblemError(f"problem: {what}")
