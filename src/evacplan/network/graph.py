@@ -91,6 +91,10 @@ class Network:
     edge_id: NDArray[np.int64]
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        return (f"<Network: {self.n_nodes:,} nodes, {self.n_edges:,} edges, {self.length_m.sum() / 1000:,.1f} km, "
+                f"modes {', '.join(self.modes)}, crs {self.crs or 'none'}>")
+
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""

@@ -56,6 +56,9 @@ class ZoneMap:
     safe_residents: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     safe_declared_capacity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
+    def __repr__(self) -> str:
+        return f"<ZoneMap: danger {list(self.danger_names)}, safe {list(self.safe_names)}>"
+
     @property
     def sinks(self) -> NDArray[np.int64]:
         """Indices of the nodes inside a safe zone."""

@@ -43,6 +43,10 @@ class Demand:
     curve: NDArray[np.int16]
     groups: tuple[GroupSpec, ...]
 
+    def __repr__(self) -> str:
+        return (f"<Demand: {self.total:,} persons in {self.n_rows:,} rows, groups "
+                f"{[g.name for g in self.groups]}>")
+
     @property
     def n_rows(self) -> int:
         """Number of demand rows."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,6 +13,9 @@ from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
 from evacplan.scenario.schema import ModeSpec, StandardsSpec
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["Problem"]
 
@@ -80,6 +84,48 @@ class Problem:
     provenance: str = ""
     findings: tuple[Finding, ...] = ()
     _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return (f"<Problem {self.name!r}: {self.network.n_nodes:,} nodes, {self.network.n_edges:,} edges, "
+                f"{self.demand.total:,} evacuees>")
+
+    def to_geodataframe(self, layer: str = "nodes") -> gpd.GeoDataFrame:
+        """The network on the map, in its CRS.
+
+        Parameters
+        ----------
+        layer
+            ``"nodes"``: one point per node with ``node_id``, ``danger_zone`` and ``safe_zone`` (names, ``""`` when
+            outside) and ``evacuees`` starting there; ``"edges"``: one line per directed edge with ``edge``,
+            ``edge_id``, ``from_id``, ``to_id``, ``length_m`` and each mode's ``capacity_p_per_s_<mode>``.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+
+        Raises
+        ------
+        ValueError
+            For an unknown layer.
+        """
+        import geopandas as gpd
+
+        from evacplan.network.geometry import edge_lines, node_points
+
+        net, zones = self.network, self.zones
+        crs = net.crs or None
+        if layer == "nodes":
+            danger = np.array(["", *zones.danger_names], dtype=object)[zones.node_danger + 1]
+            safe = np.array(["", *zones.safe_names], dtype=object)[zones.node_safe + 1]
+            evacuees = np.bincount(self.demand.origin, weights=self.demand.count, minlength=net.n_nodes)
+            return gpd.GeoDataFrame({"node_id": net.node_id, "danger_zone": danger, "safe_zone": safe,
+                                     "evacuees": evacuees.astype(np.int64)}, geometry=node_points(net), crs=crs)
+        if layer == "edges":
+            columns = {"edge": np.arange(net.n_edges), "edge_id": net.edge_id, "from_id": net.node_id[net.tail],
+                       "to_id": net.node_id[net.head], "length_m": net.length_m}
+            columns.update({f"capacity_p_per_s_{m}": net.capacity_per_s[k] for k, m in enumerate(net.modes)})
+            return gpd.GeoDataFrame(columns, geometry=edge_lines(net), crs=crs)
+        raise ValueError(f"unknown layer {layer!r}; choose 'nodes' or 'edges'")
 
     @property
     def n_steps(self) -> int:
