@@ -21,19 +21,19 @@ __all__ = ["Progress", "fraction_callback"]
 
 
 class Progress(Protocol):
-    """A callable told how a stage advances.
-
-    Parameters
-    ----------
-    message
-        What is being done (``"reading the network"``, ``"planning (fast)"``, ``"simulating"``); repeated while a
-        step advances, empty when only the fraction changed.
-    fraction
-        Share of the current step done, in [0, 1]; ``None`` when a step starts or its progress is unknown.
-    """
+    """A callable told how a stage advances: any function ``(message: str, fraction: float | None) -> None``."""
 
     def __call__(self, message: str, fraction: float | None, /) -> None:
-        """Report progress."""
+        """Report progress.
+
+        Parameters
+        ----------
+        message
+            What is being done (``"reading the network"``, ``"planning (fast)"``, ``"simulating"``); repeated while
+            a step advances, empty when only the fraction changed.
+        fraction
+            Share of the current step done, in [0, 1]; ``None`` when a step starts or its progress is unknown.
+        """
 
 
 def fraction_callback(progress: Progress | None, message: str) -> Callable[[float], None] | None:
