@@ -51,7 +51,14 @@ from evacplan.scenario.layers import (
 from evacplan.scenario.load import load_scenario
 from evacplan.scenario.schema import Scenario
 
-__all__ = ["build_problem", "load_problem", "validate_scenario", "variant_layer_problems", "variant_problems"]
+__all__ = [
+    "build_problem",
+    "load_problem",
+    "main_components",
+    "validate_scenario",
+    "variant_layer_problems",
+    "variant_problems",
+]
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +150,7 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
 
     say("allocating the population")
     pts = read_population(scenario.population, crs, scan)
-    usable = _main_components(net.n_nodes, net.tail, net.head)
+    usable = main_components(net.n_nodes, net.tail, net.head)
     if closed is not None and len(closed):
         polys = closed.geometry[closed.geom_type.isin(["Polygon", "MultiPolygon"])]
         if len(polys):
@@ -332,7 +339,7 @@ def _crs(gdf: object) -> str | None:
     return crs.to_string() if crs is not None else None
 
 
-def _main_components(n: int, tail: np.ndarray, head: np.ndarray, share: float = 0.02) -> np.ndarray:
+def main_components(n: int, tail: np.ndarray, head: np.ndarray, share: float = 0.02) -> np.ndarray:
     """Nodes of the weakly connected components holding at least ``share`` of the nodes (or the largest one).
 
     People are placed on these nodes only: a scrap of footpath cut off from everything is not where people start;
