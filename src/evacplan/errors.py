@@ -11,7 +11,11 @@ from dataclasses import dataclass
 __all__ = [
     "BoundError",
     "EvacplanError",
+    "Finding",
     "InputError",
+    "InternalError",
+    "InvalidPlanError",
+    "InvalidProblemError",
     "OutputError",
     "Problem",
     "ResourceLimitError",
@@ -43,9 +47,27 @@ class BoundError(RuntimeError, EvacplanError):
     """A lower bound exceeds the time of a plan it should certify: a defect of evacplan, reported, never hidden."""
 
 
+class InvalidProblemError(ValueError, EvacplanError):
+    """The arrays of a built problem (its network, zones or demand) break an invariant.
+
+    Raised by :meth:`evacplan.Problem.validate` (after a build, on loading a cached build, for a hand-made problem);
+    the message names the invariant.
+    """
+
+
+class InvalidPlanError(ValueError, EvacplanError):
+    """A plan breaks a rule of the planning model (:func:`evacplan.validate_plan`); every broken rule is listed."""
+
+
+class InternalError(RuntimeError, EvacplanError):
+    """An internal invariant of evacplan broke: a defect of evacplan, never of the input; please report it."""
+
+
 @dataclass(frozen=True)
-class Problem:
+class Finding:
     """One problem found in a scenario.
+
+    (Also importable as ``evacplan.errors.Problem``, its former name; :class:`evacplan.Problem` is the built problem.)
 
     Parameters
     ----------
@@ -71,10 +93,14 @@ class Problem:
         return f"{loc}: {self.message}"
 
 
+#: The former name of :class:`Finding` (kept so that existing code goes on working).
+Problem = Finding
+
+
 class ScenarioInvalid(ScenarioError):
     """A scenario has one or more problems; all of them are listed in :attr:`problems`."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Finding]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the scenario:\n{lines}")
@@ -83,11 +109,11 @@ class ScenarioInvalid(ScenarioError):
 class ScenarioImplausible(ScenarioInvalid):
     """A scenario is readable but its results would be implausible; every finding is in :attr:`problems`.
 
-    Each finding is a :class:`Problem` with ``forceable=True``; ``evacplan plan/run/simulate --force`` (or
+    Each finding is a :class:`Finding` with ``forceable=True``; ``evacplan plan/run/simulate --force`` (or
     ``force=True`` in the library) proceeds anyway.
     """
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Finding]) -> None:
         super().__init__(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         self.args = (f"{len(self.problems)} implausible finding(s) in the scenario (check them, or force):\n{lines}",)

@@ -24,7 +24,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,17 +41,16 @@ from evacplan.problem.cache import cache_key, load_cached, store_cached
 from evacplan.problem.mobilization import delay_departures
 from evacplan.problem.resources import check_memory
 from evacplan.problem.sanity import require_sane
+from evacplan.progress import Progress
 from evacplan.report.geodata import edge_metrics, main_routes, map_data, scenario_layers, write_geopackage
 from evacplan.scenario import Scenario, load_scenario
 from evacplan.scenario.variants import BASELINE, VariantSpec, slug, variant_scenario
 from evacplan.simulation import DEFAULT_STUCK_S, simulate, write_simulation
 
-__all__ = ["RunOptions", "RunResult", "run_scenario"]
+__all__ = ["RunOptions", "RunResult", "run", "run_scenario"]
 
 log = logging.getLogger(__name__)
 
-#: ``progress(message, fraction)``: a new stage starts with ``fraction=None``; within a stage, ``fraction`` in [0, 1].
-Progress = Callable[[str, float | None], None]
 
 
 @dataclass(frozen=True)
@@ -135,8 +134,8 @@ class _Stages:
         if self.progress:
             self.progress(f"[{self.done}/{self.total}] {message}", None)
 
-    def fraction(self, f: float) -> None:
-        if self.progress:
+    def fraction(self, _message: str, f: float | None) -> None:
+        if self.progress and f is not None:
             self.progress("", min(max(f, 0.0), 1.0))
 
     def finish(self) -> None:
@@ -171,7 +170,8 @@ def run_scenario(
     options
         :class:`RunOptions`.
     progress
-        ``progress(message, fraction)`` callback (see :data:`Progress`).
+        ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`): a new stage starts with
+        ``fraction=None``; within a stage, ``fraction`` in [0, 1].
 
     Returns
     -------
@@ -272,6 +272,49 @@ def run_scenario(
     return result
 
 
+def run(
+    scenario: str | Path | None = None,
+    out_dir: str | Path = "evacplan-run",
+    *,
+    method: str = "fast",
+    compliance: float = 1.0,
+    simulate: bool = True,
+    variants: Sequence[str] | None = None,
+    cache: bool = True,
+    report: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """The main job from a notebook: :func:`run_scenario` with the :class:`RunOptions` as keyword arguments.
+
+    Parameters
+    ----------
+    scenario
+        The scenario file (``None``: the bundled default).
+    out_dir
+        The run folder (see :func:`run_scenario`).
+    method, compliance, simulate, variants, cache, report, force
+        The fields of :class:`RunOptions` (``variants=()`` runs the baseline only).
+    progress
+        ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`).
+
+    Returns
+    -------
+    RunResult
+
+    Examples
+    --------
+    >>> import evacplan as ep
+    >>> result = ep.run(out_dir="rafah-run", variants=(), compliance=0.8)  # doctest: +SKIP
+    >>> result.report                                                        # doctest: +SKIP
+    PosixPath('rafah-run/report.html')
+    """
+    options = RunOptions(method=method, compliance=compliance, simulate=simulate,
+                         variants=None if variants is None else tuple(variants), cache=cache, report=report,
+                         force=force)
+    return run_scenario(scenario, out_dir, options, progress=progress)
+
+
 def _changes(spec: VariantSpec) -> dict[str, Any]:
     d = dataclasses.asdict(spec)
     d.pop("name")
@@ -309,7 +352,7 @@ def _run_one(
         compliance = spec.compliance if spec is not None and spec.compliance is not None else opts.compliance
         st.start(f"{name}:simulate", f"{name}: simulating (compliance {compliance:g})")
         sim = simulate(problem, pl, compliance=compliance, stuck_s=DEFAULT_STUCK_S,
-                       progress=lambda t, h: st.fraction(t / h if h > 0 else 1.0))
+                       progress=st.fraction)
         write_simulation(sim, problem, folder / "simulation")
     st.start(f"{name}:assess", f"{name}: assessing")
     closed_lines = _closed_lines(base_layers)

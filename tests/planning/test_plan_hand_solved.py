@@ -111,9 +111,11 @@ def test_fast_is_deterministic():
 
 def test_progress_is_reported():
     p = toy_problem(3, [(0, 1, 120, 10.0), (1, 2, 120, 1.0)], {0: 600}, {2: 0}, horizon_s=6000)
-    seen: list[float] = []
-    plan(p, progress=seen.append)
-    assert seen and seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
+    seen: list[tuple[str, float | None]] = []
+    plan(p, progress=lambda message, fraction: seen.append((message, fraction)))
+    fractions = [f for _, f in seen]
+    assert seen and fractions[-1] == 1.0 and all(f is not None and 0 <= f <= 1 for f in fractions)
+    assert {m for m, _ in seen} == {"planning (fast)"}
 
 
 def test_candidate_route_mode_with_two_walking_speeds():

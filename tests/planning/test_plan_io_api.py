@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import evacplan.planning as planmod
+from evacplan.errors import InvalidPlanError
 from evacplan.planning import plan, read_plan, validate_plan, write_plan
 from evacplan.problem.toy import toy_problem
 
@@ -78,7 +79,7 @@ def test_validate_plan_catches_overload(problem):
 
     result = plan(problem)
     bad = replace(result, count=result.count * 5, unplanned=result.unplanned - 0)
-    with pytest.raises(AssertionError, match="invalid plan"):
+    with pytest.raises(InvalidPlanError, match="invalid plan"):
         validate_plan(problem, bad)
 
 

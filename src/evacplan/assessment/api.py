@@ -65,6 +65,10 @@ class Assessment:
     summary: dict[str, Any] = field(default_factory=dict)
     provenance: str = ""
 
+    def __repr__(self) -> str:
+        return (f"<Assessment {self.scenario!r} {self.variant} ({self.source}): {self.evacuated:,} of "
+                f"{self.evacuees:,} evacuated, {self.unreachable:,} unreachable>")
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the content of ``assessment.json``)."""
         return {

@@ -77,7 +77,7 @@ def _base_plan(problem: Problem, out: Path, plan_dir: Path | None, method: str) 
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=console,
                   transient=True) as bar:
         task = bar.add_task("plan", total=1.0, method=method)
-        made = plan(problem, method, progress=lambda f: bar.update(task, completed=f))
+        made = plan(problem, method, progress=lambda _m, f: bar.update(task, completed=f))
     write_plan(made, problem, kept)
     console.print(f"plan made ({made.evacuation_time_s / 60:.0f} min) and kept in [bold]{kept}[/bold]")
     return read_plan(kept, problem)  # what a resumed run will read: same arrays, same fingerprint
@@ -148,7 +148,7 @@ def ensemble_command(
             try:
                 run = run_ensemble(problem, out, runs=runs, spec=spec, plan=base, settings=settings, seed=seed,
                                    scheduler=scheduler, workers=workers,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                   progress=lambda _m, f: bar.update(task, completed=round((f or 0.0) * runs)))
             except KeyboardInterrupt:
                 bar.stop()
                 err_console.print(f"interrupted; finished members are kept in {out}/members: run the same command "

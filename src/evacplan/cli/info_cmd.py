@@ -29,7 +29,7 @@ def info_command(
     """
     with user_errors():
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
-            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m), force=True)
+            problem = load_problem(scenario, cache=not no_cache, progress=lambda m, _f: status.update(m), force=True)
         s = problem_summary(problem)
     if as_json:
         print(json.dumps(s, indent=2))

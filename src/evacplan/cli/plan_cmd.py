@@ -32,7 +32,7 @@ def plan_command(
     with user_errors():
         check_output_folder(out)
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
-            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m), force=force)
+            problem = load_problem(scenario, cache=not no_cache, progress=lambda m, _f: status.update(m), force=force)
         check_memory(problem, simulate=False, method=method)
         with Progress(
             TextColumn("[bold]planning ({task.fields[method]})"),
@@ -43,7 +43,7 @@ def plan_command(
             transient=True,
         ) as bar:
             task = bar.add_task("plan", total=1.0, method=method)
-            result = plan(problem, method=method, progress=lambda f: bar.update(task, completed=f))
+            result = plan(problem, method=method, progress=lambda _m, f: bar.update(task, completed=f))
         with replaced_folder(out) as stage:
             write_plan(result, problem, stage)
             write_run_manifest(stage, "plan", scenario, {"method": method, "force": force}, problem)

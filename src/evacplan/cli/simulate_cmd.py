@@ -58,7 +58,7 @@ def simulate_command(
             raise OutputError(f"--out {out} is the --plan folder: write the simulation into another folder")
         check_output_folder(out)
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
-            problem = load_problem(scenario, cache=not no_cache, progress=lambda m: status.update(m), force=force)
+            problem = load_problem(scenario, cache=not no_cache, progress=lambda m, _f: status.update(m), force=force)
         the_plan = None
         if plan is not None:
             the_plan = read_plan_folder(plan, problem)
@@ -70,8 +70,9 @@ def simulate_command(
         ) as bar:
             task = bar.add_task("sim", total=horizon, clock="0 min")
 
-            def tick(t_s: float, total_s: float) -> None:
-                bar.update(task, completed=t_s, clock=f"{t_s / 60:,.0f} / {total_s / 60:,.0f} min")
+            def tick(_message: str, fraction: float | None) -> None:
+                t_s = (fraction or 0.0) * horizon
+                bar.update(task, completed=t_s, clock=f"{t_s / 60:,.0f} / {horizon / 60:,.0f} min")
 
             result = simulate(problem, the_plan, compliance=compliance, packet_size=packet_size, dt_s=dt,
                               horizon_s=horizon, seed=seed, progress=tick, stuck_s=stuck_s or None)

@@ -15,7 +15,7 @@ from evacplan.create.osm_clip import Buildings, clip_osm, extract_bounds
 from evacplan.create.people import SPREADS, PeopleLayer, clip_population_raster, spread_people
 from evacplan.create.template import Choices, readme_text, scenario_text
 from evacplan.create.zones import write_zone_layers
-from evacplan.errors import Problem, ScenarioError
+from evacplan.errors import InternalError, Problem, ScenarioError
 
 __all__ = ["NewScenario", "new_scenario"]
 
@@ -161,7 +161,8 @@ def new_scenario(
 
         area = geocode_place(place)
     else:
-        assert osm is not None
+        if osm is None:  # checked at the top: one of boundary, bbox, place, osm is given
+            raise InternalError("no source of streets")
         b = extract_bounds(osm)
         area = area_from_bbox(b)
         area = Area(area.lonlat, area.crs, area.metric, f"the bounding box of the streets of {Path(osm).name}")
@@ -230,7 +231,8 @@ def _make(
     if population is not None:
         layer = clip_population_raster(population, area, pop_path, people)
     else:
-        assert people is not None
+        if people is None:  # checked at the top: a raster or a number of people is given
+            raise InternalError("no source of people")
         raw = read_network(work / network_file, "auto", network_type="walking")
         layer = spread_people(people, raw, buildings, area, pop_path, spread)
     notes.append(layer.note)

@@ -130,27 +130,39 @@ def area_from_boundary(path: str | Path) -> Area:
     ScenarioError
         If the file is missing, unreadable, has no CRS, or holds no polygon.
     """
-    import geopandas as gpd
-
     p = Path(path)
     where = f"--boundary {p}"
-    if not p.exists():
-        raise ScenarioError(f"{where}: file not found")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gdf = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises its own DataSourceError for unreadable files
-        raise ScenarioError(f"{where}: cannot read the layer ({type(exc).__name__}: {exc})") from exc
-    if gdf.crs is None:
-        raise ScenarioError(f"{where}: the layer has no CRS; set one (e.g. EPSG:4326) in the file")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    gdf = read_option_layer(p, "--boundary")
     polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
         found = sorted(set(gdf.geom_type)) if len(gdf) else []
         raise ScenarioError(f"{where}: expected polygons, found {found or 'no features'}")
     geom = shapely.make_valid(shapely.union_all(polys.to_crs(4326).geometry.to_numpy()))
     return area_from_polygon(geom, where)
+
+
+def read_option_layer(path: Path, option: str) -> Any:
+    """The features of the layer a command-line option names, with a CRS, empty and missing geometries dropped.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``option`` and ``path``: the file is missing, unreadable, or has no CRS.
+    """
+    import geopandas as gpd
+
+    where = f"{option} {path}"
+    if not path.exists():
+        raise ScenarioError(f"{where}: file not found")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises DataSourceError and others for unreadable files
+        raise ScenarioError(f"{where}: cannot read the layer ({type(exc).__name__}: {exc})") from exc
+    if gdf.crs is None:
+        raise ScenarioError(f"{where}: the layer has no CRS; set one (e.g. EPSG:4326) in the file")
+    return gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].reset_index(drop=True)
 
 
 def project(geom: Any, src: str, dst: str) -> Any:

@@ -21,6 +21,7 @@ from evacplan.create.osm_clip import Buildings
 from evacplan.errors import ScenarioError
 from evacplan.network.raw import RawNetwork
 from evacplan.population.allocate import largest_remainder
+from evacplan.problem.builder import main_components
 
 __all__ = [
     "COVERAGE_MIN",
@@ -73,23 +74,11 @@ class PeopleLayer:
 
 def main_nodes(raw: RawNetwork, share: float = 0.02) -> NDArray[np.bool_]:
     """Nodes of the components holding at least ``share`` of the nodes (and the largest), as the builder uses them."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
     ids = raw.nodes["id"].to_numpy(dtype=np.int64)
     pos = {int(v): i for i, v in enumerate(ids)}
     u = np.array([pos[int(a)] for a in raw.edges["u"]], dtype=np.int64)
     v = np.array([pos[int(b)] for b in raw.edges["v"]], dtype=np.int64)
-    n = ids.size
-    g = csr_matrix((np.ones(u.size, dtype=np.int8), (u, v)), shape=(n, n))
-    _, label = connected_components(g, directed=False)
-    size = np.bincount(label)
-    big = size >= max(share * n, 1)
-    big[np.argmax(size)] = True
-    used = np.zeros(n, dtype=bool)
-    used[u] = True
-    used[v] = True
-    return big[label] & used
+    return main_components(ids.size, u, v, share)
 
 
 def _street_weights(raw: RawNetwork, area: Area, usable: NDArray[np.bool_], x: NDArray[np.float64],

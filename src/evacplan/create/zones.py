@@ -4,7 +4,6 @@ polygons drawn inside the area."""
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import shapely
 
 from evacplan._atomic import atomic_path
-from evacplan.create.area import Area
+from evacplan.create.area import Area, read_option_layer
 from evacplan.errors import ScenarioError
 
 __all__ = ["ZoneLayers", "write_layer", "write_zone_layers"]
@@ -42,22 +41,9 @@ class ZoneLayers:
 
 
 def _read(path: Path, option: str) -> Any:
-    import geopandas as gpd
-
-    where = f"{option} {path}"
-    if not path.exists():
-        raise ScenarioError(f"{where}: file not found")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gdf = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises DataSourceError and others for unreadable files
-        raise ScenarioError(f"{where}: cannot read the layer ({type(exc).__name__}: {exc})") from exc
-    if gdf.crs is None:
-        raise ScenarioError(f"{where}: the layer has no CRS; set one (e.g. EPSG:4326) in the file")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].reset_index(drop=True)
+    gdf = read_option_layer(path, option)
     if gdf.empty:
-        raise ScenarioError(f"{where}: the layer has no features")
+        raise ScenarioError(f"{option} {path}: the layer has no features")
     return gdf
 
 

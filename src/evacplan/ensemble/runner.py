@@ -33,6 +33,7 @@ from evacplan.ensemble.draw import check_spec
 from evacplan.ensemble.member import MemberSettings, run_member
 from evacplan.errors import EvacplanError
 from evacplan.problem.problem import Problem
+from evacplan.progress import Progress
 from evacplan.scenario.uncertainty import UncertaintySpec
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ def run_ensemble(
     seed: int | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     on_member: Callable[[int, dict[str, Any]], None] | None = None,
 ) -> EnsembleRun:
     """Simulate ``runs`` members of an ensemble, resuming any already on disk, and combine the results.
@@ -219,7 +220,8 @@ def run_ensemble(
     workers
         Worker processes of the local cluster (default: CPUs); ``0`` runs the members in this process, without Dask.
     progress
-        Called as ``progress(done, runs)`` at the start and after each member.
+        ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`), called at the start and
+        after each member with ``"members done/runs"`` and the share done.
     on_member
         Called as ``on_member(index, record)`` after each member's record is written.
 
@@ -248,15 +250,17 @@ def run_ensemble(
     done = done_members(out, runs)
     todo = sorted(set(range(runs)) - set(done))
     run = EnsembleRun(out, runs, skipped=done)
-    if progress is not None:
-        progress(len(done), runs)
+    def tell(finished_members: int) -> None:
+        if progress is not None:
+            progress(f"members {finished_members}/{runs}", finished_members / runs)
+
+    tell(len(done))
 
     def finished(i: int, rec: dict[str, Any]) -> None:
         with atomic_path(member_path(out, i)) as tmp:  # compact: one line, about 100 kB on a city
             tmp.write_text(json.dumps(rec, separators=(",", ":")) + "\n", encoding="utf-8")
         run.computed.append(i)
-        if progress is not None:
-            progress(len(done) + len(run.computed), runs)
+        tell(len(done) + len(run.computed))
         if on_member is not None:
             on_member(i, rec)
 

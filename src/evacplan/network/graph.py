@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.errors import InvalidProblemError
+
 __all__ = ["Network", "csr_from_edges"]
 
 
@@ -89,6 +91,10 @@ class Network:
     edge_id: NDArray[np.int64]
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        return (f"<Network: {self.n_nodes:,} nodes, {self.n_edges:,} edges, {self.length_m.sum() / 1000:,.1f} km, "
+                f"modes {', '.join(self.modes)}, crs {self.crs or 'none'}>")
+
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""
@@ -140,18 +146,30 @@ class Network:
         return cached  # type: ignore[return-value]
 
     def validate(self) -> None:
-        """Check the array invariants; raise ``AssertionError`` naming the first one broken."""
+        """Check the array invariants.
+
+        Raises
+        ------
+        evacplan.errors.InvalidProblemError
+            Naming the first invariant broken.
+        """
         n, m = self.n_nodes, self.n_edges
-        assert self.indptr.shape == (n + 1,) and self.indptr[0] == 0 and self.indptr[-1] == m, "indptr"
-        assert np.all(np.diff(self.indptr) >= 0), "indptr not monotone"
-        assert np.array_equal(np.repeat(np.arange(n), np.diff(self.indptr)), self.tail), "tail not sorted as CSR"
-        assert self.head.shape == (m,) and (m == 0 or (self.head.min() >= 0 and self.head.max() < n)), "head"
-        assert np.all(self.tail != self.head), "self loop"
+
+        def require(ok: bool, what: str) -> None:
+            if not ok:
+                raise InvalidProblemError(f"network: {what}")
+
+        require(self.indptr.shape == (n + 1,) and self.indptr[0] == 0 and self.indptr[-1] == m, "indptr")
+        require(bool(np.all(np.diff(self.indptr) >= 0)), "indptr not monotone")
+        require(self.tail.shape == (m,), "tail shape")
+        require(np.array_equal(np.repeat(np.arange(n), np.diff(self.indptr)), self.tail), "tail not sorted as CSR")
+        require(self.head.shape == (m,) and (m == 0 or (self.head.min() >= 0 and self.head.max() < n)), "head")
+        require(bool(np.all(self.tail != self.head)), "self loop")
         k = len(self.modes)
         for name in ("speed_mps", "capacity_per_s"):
             arr = getattr(self, name)
-            assert arr.shape == (k, m), f"{name} shape {arr.shape} != {(k, m)}"
-            assert np.all(np.isfinite(arr)) and np.all(arr >= 0), f"{name} negative or not finite"
-        assert self.length_m.shape == (m,) and np.all(self.length_m > 0), "length_m must be > 0"
-        assert self.storage.shape == (m,) and np.all(self.storage > 0), "storage must be > 0"
-        assert self.x.shape == (n,) and self.y.shape == (n,), "coordinates"
+            require(arr.shape == (k, m), f"{name} shape {arr.shape} != {(k, m)}")
+            require(bool(np.all(np.isfinite(arr)) and np.all(arr >= 0)), f"{name} negative or not finite")
+        require(self.length_m.shape == (m,) and bool(np.all(self.length_m > 0)), "length_m must be > 0")
+        require(self.storage.shape == (m,) and bool(np.all(self.storage > 0)), "storage must be > 0")
+        require(self.x.shape == (n,) and self.y.shape == (n,), "coordinates")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.errors import InvalidProblemError
+
 __all__ = ["ZoneMap"]
 
 
@@ -54,16 +56,31 @@ class ZoneMap:
     safe_residents: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     safe_declared_capacity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
+    def __repr__(self) -> str:
+        return f"<ZoneMap: danger {list(self.danger_names)}, safe {list(self.safe_names)}>"
+
     @property
     def sinks(self) -> NDArray[np.int64]:
         """Indices of the nodes inside a safe zone."""
         return np.flatnonzero(self.node_safe >= 0)
 
     def validate(self, n_nodes: int) -> None:
-        """Check the array invariants."""
+        """Check the array invariants.
+
+        Raises
+        ------
+        evacplan.errors.InvalidProblemError
+            Naming the first invariant broken.
+        """
         z, s = len(self.danger_names), len(self.safe_names)
-        assert self.node_danger.shape == (n_nodes,) and self.node_safe.shape == (n_nodes,)
-        assert self.danger_deadline_s.shape == (z,) and self.safe_capacity.shape == (s,)
-        assert self.node_danger.max(initial=-1) < z and self.node_safe.max(initial=-1) < s
-        assert np.all(self.safe_capacity >= 0)
-        assert self.safe_residents.shape in ((0,), (s,)) and self.safe_declared_capacity.shape in ((0,), (s,))
+        checks = (
+            (self.node_danger.shape == (n_nodes,) and self.node_safe.shape == (n_nodes,), "node_danger/safe shape"),
+            (self.danger_deadline_s.shape == (z,) and self.safe_capacity.shape == (s,), "deadline/capacity shape"),
+            (self.node_danger.max(initial=-1) < z and self.node_safe.max(initial=-1) < s, "zone index out of range"),
+            (bool(np.all(self.safe_capacity >= 0)), "negative safe capacity"),
+            (self.safe_residents.shape in ((0,), (s,)) and self.safe_declared_capacity.shape in ((0,), (s,)),
+             "safe_residents/safe_declared_capacity shape"),
+        )
+        for ok, what in checks:
+            if not ok:
+                raise InvalidProblemError(f"zones: {what}")

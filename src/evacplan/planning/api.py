@@ -29,6 +29,7 @@ from evacplan.planning.ten import relaxed_spec
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
 from evacplan.problem.problem import Problem
 from evacplan.problem.resources import TABLE_BUDGET
+from evacplan.progress import Progress, fraction_callback
 
 __all__ = ["METHODS", "describe_model", "plan"]
 
@@ -51,7 +52,7 @@ def describe_model(step_s: float) -> str:
             "no waiting on streets (queues only at home), safe-zone capacities")
 
 
-def plan(problem: Problem, method: str = "fast", progress: Callable[[float], None] | None = None) -> Plan:
+def plan(problem: Problem, method: str = "fast", progress: Progress | None = None) -> Plan:
     """Plan the evacuation of ``problem``.
 
     Parameters
@@ -62,7 +63,8 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
         ``"fast"`` (default, city scale) or ``"exact"`` (reference optimum; one travel class, up to a few
         thousand nodes x a thousand steps).
     progress
-        Optional callable receiving the fraction done (0..1), e.g. to drive a progress bar.
+        Optional ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`), told the fraction
+        done (0..1), e.g. to drive a progress bar.
 
     Returns
     -------
@@ -83,15 +85,16 @@ def plan(problem: Problem, method: str = "fast", progress: Callable[[float], Non
         raise ValueError(f"unknown planning method {method!r}; choose one of {sorted(METHODS)}")
     start = time.perf_counter()
     model = planning_model(problem)
+    tick = fraction_callback(progress, f"planning ({method})")
     if method == "exact":
-        groups, unplanned, opt, probes = exact_groups(problem, model, progress)
+        groups, unplanned, opt, probes = exact_groups(problem, model, tick)
         result = assemble(problem, model, method, groups, unplanned, 0.0, 0.0)
         lb_horizon = opt
         log.info("exact: optimum horizon %d steps after %d max-flow probes", opt, probes)
     else:
-        result, lb_horizon = _fast(problem, model, progress)
-    if progress is not None:
-        progress(1.0)
+        result, lb_horizon = _fast(problem, model, tick)
+    if tick is not None:
+        tick(1.0)
     lb_s = lb_horizon * model.step_s if result.n_groups else 0.0
     result = replace(result, lower_bound_s=float(lb_s), runtime_s=time.perf_counter() - start,
                      bound_model=describe_model(model.step_s))

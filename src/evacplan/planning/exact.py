@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from evacplan.errors import UnsupportedProblemError
+from evacplan.errors import InternalError, UnsupportedProblemError
 from evacplan.planning import kernels
 from evacplan.planning.model import PlanningModel
 from evacplan.planning.ten import (
@@ -97,7 +97,8 @@ def horizon_search(
 
     ok, flows, ten = solve(lower)
     if ok:
-        assert flows is not None
+        if flows is None:
+            raise InternalError("the max-flow solver returned no flows")
         return lower, probes, flows, ten
     infeasible = lower
     if upper is None:
@@ -124,7 +125,8 @@ def horizon_search(
             infeasible = mid
         if progress is not None:
             progress(0.5)
-    assert f_hi is not None
+    if f_hi is None:
+        raise InternalError("the max-flow solver returned no flows")
     return hi, probes, f_hi, t_hi
 
 

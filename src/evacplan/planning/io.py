@@ -19,7 +19,7 @@ from evacplan._atomic import atomic_path, write_json
 from evacplan.planning.result import Plan
 from evacplan.problem.problem import Problem
 
-__all__ = ["SCHEMA_VERSION", "plan_summary", "read_plan", "write_plan"]
+__all__ = ["SCHEMA_VERSION", "groups_table", "plan_summary", "read_plan", "write_plan"]
 
 #: Version of the plan file layout.
 SCHEMA_VERSION = 2
@@ -79,6 +79,29 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
     }
 
 
+def groups_table(plan: Plan, problem: Problem) -> pa.Table:
+    """One row per group: ``origin`` (node id), ``group``, ``mode``, ``count``, ``departure_min``, ``destination``
+    (safe zone), ``arrival_min``, ``path_start`` (first step, -1 when it does not move), ``path_edges``, ``row``
+    (demand row); the table of ``groups.parquet`` and of :meth:`Plan.to_dataframe`."""
+    net, d, zones = problem.network, problem.demand, problem.zones
+    rows = plan.row.astype(np.int64)
+    group_names = np.array([g.name for g in d.groups], dtype=object)
+    mode_names = np.array(list(net.modes), dtype=object)
+    safe_names = np.array(list(zones.safe_names), dtype=object)
+    return pa.table({
+        "origin": pa.array(net.node_id[d.origin[rows]], pa.int64()),
+        "group": pa.array(group_names[d.group[rows]].tolist() if rows.size else [], pa.string()),
+        "mode": pa.array(mode_names[d.mode[rows]].tolist() if rows.size else [], pa.string()),
+        "count": pa.array(plan.count, pa.int64()),
+        "departure_min": pa.array(plan.departure_s / 60.0, pa.float64()),
+        "destination": pa.array(safe_names[plan.safe_zone].tolist() if rows.size else [], pa.string()),
+        "arrival_min": pa.array(plan.arrival_s / 60.0, pa.float64()),
+        "path_start": pa.array(plan.path_start, pa.int64()),
+        "path_edges": pa.array(plan.path_length(), pa.int64()),
+        "row": pa.array(rows, pa.int64()),
+    })
+
+
 def write_plan(plan: Plan, problem: Problem, out_dir: str | os.PathLike[str]) -> Path:
     """Write ``summary.json``, ``groups.parquet``, ``steps.parquet`` and ``edge_flows.parquet`` (atomically each).
 
@@ -93,23 +116,8 @@ def write_plan(plan: Plan, problem: Problem, out_dir: str | os.PathLike[str]) ->
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    net, d, zones = problem.network, problem.demand, problem.zones
-    rows = plan.row.astype(np.int64)
-    group_names = np.array([g.name for g in d.groups], dtype=object)
-    mode_names = np.array(list(net.modes), dtype=object)
-    safe_names = np.array(list(zones.safe_names), dtype=object)
-    table = pa.table({
-        "origin": pa.array(net.node_id[d.origin[rows]], pa.int64()),
-        "group": pa.array(group_names[d.group[rows]].tolist() if rows.size else [], pa.string()),
-        "mode": pa.array(mode_names[d.mode[rows]].tolist() if rows.size else [], pa.string()),
-        "count": pa.array(plan.count, pa.int64()),
-        "departure_min": pa.array(plan.departure_s / 60.0, pa.float64()),
-        "destination": pa.array(safe_names[plan.safe_zone].tolist() if rows.size else [], pa.string()),
-        "arrival_min": pa.array(plan.arrival_s / 60.0, pa.float64()),
-        "path_start": pa.array(plan.path_start, pa.int64()),
-        "path_edges": pa.array(plan.path_length(), pa.int64()),
-        "row": pa.array(rows, pa.int64()),
-    })
+    net = problem.network
+    table = groups_table(plan, problem)
     steps = pa.table({
         "edge": pa.array(plan.step_edge, pa.int64()),
         "from": pa.array(net.node_id[net.tail[plan.step_edge]], pa.int64()),

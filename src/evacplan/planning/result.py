@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from evacplan.problem.problem import Problem
 
 __all__ = ["Plan", "plan_from_paths"]
 
@@ -162,6 +169,75 @@ class Plan:
             return 0.0
         i = int(np.searchsorted(cum, share * cum[-1] - 1e-9))
         return float(times[min(i, times.size - 1)])
+
+    def __repr__(self) -> str:
+        gap = f"{100 * self.gap:.1f} %" if np.isfinite(self.gap) else "inf"
+        unplanned = int(self.unplanned.sum())
+        rest = f", {unplanned:,} unplanned" if unplanned else ""
+        return (f"<Plan {self.method}: {self.evacuated:,} people, {self.evacuation_time_s / 60:,.0f} min, "
+                f"bound {self.lower_bound_s / 60:,.0f} min, gap {gap}{rest}>")
+
+    def to_dataframe(self, problem: Problem | None = None) -> pd.DataFrame:
+        """The groups as a table, one row per group.
+
+        Parameters
+        ----------
+        problem
+            The problem the plan is for: with it, the columns of ``groups.parquet`` (``origin`` node id, demographic
+            ``group``, ``mode``, ``count``, ``departure_min``, ``destination`` safe zone, ``arrival_min``,
+            ``path_start``, ``path_edges``, ``row``); without, indices only (``row``, ``count``, ``departure_min``,
+            ``safe_zone``, ``arrival_min``, ``path_start``, ``path_edges``).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        from evacplan.planning.views import groups_frame
+
+        return groups_frame(self, problem)
+
+    def to_geodataframe(self, problem: Problem, layer: str = "routes") -> gpd.GeoDataFrame:
+        """The plan on the map, in the network's CRS.
+
+        Parameters
+        ----------
+        problem
+            The problem the plan is for (its network holds the geometry).
+        layer
+            ``"routes"``: the main route from each origin node to each safe zone, with ``persons``, ``groups``,
+            departure and arrival minutes and ``length_m`` (as in the run's GeoPackage); ``"edges"``: every edge the
+            plan uses with the ``persons`` planned through it and the time steps it is used to capacity.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+
+        Raises
+        ------
+        ValueError
+            For an unknown layer.
+        """
+        from evacplan.planning.views import plan_geodataframe
+
+        return plan_geodataframe(self, problem, layer)
+
+    def plot(self, problem: Problem, ax: Any = None) -> Any:
+        """Draw the route map: the streets, the edges the plan uses (width by persons), danger and safe nodes.
+
+        Parameters
+        ----------
+        problem
+            The problem the plan is for.
+        ax
+            A matplotlib ``Axes`` to draw on (default: a new figure).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from evacplan.planning.views import plot_routes
+
+        return plot_routes(self, problem, ax)
 
 
 def plan_from_paths(

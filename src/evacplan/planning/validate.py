@@ -6,6 +6,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from evacplan.errors import InvalidPlanError
 from evacplan.planning.model import EPS, PlanningModel, planning_model
 from evacplan.planning.result import Plan
 from evacplan.problem.problem import Problem
@@ -114,7 +115,7 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
 
     Raises
     ------
-    AssertionError
+    evacplan.errors.InvalidPlanError
         Listing every kind of violation found.
     """
     errors: list[str] = []
@@ -138,7 +139,7 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
             errors.append("negative unplanned")
     if g and np.any(~model.usable[rows]):
         errors.append("groups of rows that cannot reach safety")
-        raise AssertionError("invalid plan:\n  - " + "\n  - ".join(errors))
+        raise InvalidPlanError("invalid plan:\n  - " + "\n  - ".join(errors))
 
     # paths, nobody waiting on the way, and each window's load
     loads, w0, kinds, dep, on_grid = _walk_plan(problem, model, plan)
@@ -183,4 +184,4 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
     if plan.lower_bound_s > plan.evacuation_time_s + 1e-6:
         errors.append("lower bound above the evacuation time")
     if errors:
-        raise AssertionError("invalid plan:\n  - " + "\n  - ".join(errors))
+        raise InvalidPlanError("invalid plan:\n  - " + "\n  - ".join(errors))

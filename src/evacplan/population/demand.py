@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.errors import InvalidProblemError
 from evacplan.scenario.schema import GroupSpec
 
 __all__ = ["Demand", "GroupSpec"]
@@ -42,6 +43,10 @@ class Demand:
     curve: NDArray[np.int16]
     groups: tuple[GroupSpec, ...]
 
+    def __repr__(self) -> str:
+        return (f"<Demand: {self.total:,} persons in {self.n_rows:,} rows, groups "
+                f"{[g.name for g in self.groups]}>")
+
     @property
     def n_rows(self) -> int:
         """Number of demand rows."""
@@ -53,12 +58,20 @@ class Demand:
         return int(self.count.sum())
 
     def validate(self, n_nodes: int, n_modes: int, n_curves: int) -> None:
-        """Check the array invariants."""
+        """Check the array invariants.
+
+        Raises
+        ------
+        evacplan.errors.InvalidProblemError
+            Naming the first invariant broken.
+        """
         k = self.n_rows
         for name in ("group", "mode", "count", "danger", "curve"):
-            assert getattr(self, name).shape == (k,), name
-        assert k == 0 or (self.origin.min() >= 0 and self.origin.max() < n_nodes), "origin"
-        assert k == 0 or (self.group.min() >= 0 and self.group.max() < len(self.groups)), "group"
-        assert k == 0 or (self.mode.min() >= 0 and self.mode.max() < n_modes), "mode"
-        assert k == 0 or (self.curve.min() >= 0 and self.curve.max() < n_curves), "curve"
-        assert np.all(self.count > 0), "count must be > 0"
+            if getattr(self, name).shape != (k,):
+                raise InvalidProblemError(f"demand: {name} shape {getattr(self, name).shape} != {(k,)}")
+        for name, arr, bound in (("origin", self.origin, n_nodes), ("group", self.group, len(self.groups)),
+                                 ("mode", self.mode, n_modes), ("curve", self.curve, n_curves)):
+            if k and not (arr.min() >= 0 and arr.max() < bound):
+                raise InvalidProblemError(f"demand: {name} index out of range [0, {bound})")
+        if not np.all(self.count > 0):
+            raise InvalidProblemError("demand: count must be > 0")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,8 +13,8 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from evacplan.errors import InternalError, ScenarioInvalid
 from evacplan.errors import Problem as Problem_
-from evacplan.errors import ScenarioInvalid
 from evacplan.network.build import compile_network
 from evacplan.network.closures import closed_edge_mask
 from evacplan.network.graph import Network
@@ -38,6 +38,7 @@ from evacplan.problem.sanity import (
     polygon_density_findings,
     require_sane,
 )
+from evacplan.progress import Progress
 from evacplan.scenario._checks import Collector
 from evacplan.scenario._raster import RasterScan
 from evacplan.scenario.layers import (
@@ -50,10 +51,16 @@ from evacplan.scenario.layers import (
 from evacplan.scenario.load import load_scenario
 from evacplan.scenario.schema import Scenario
 
-__all__ = ["build_problem", "load_problem", "validate_scenario", "variant_layer_problems", "variant_problems"]
+__all__ = [
+    "build_problem",
+    "load_problem",
+    "main_components",
+    "validate_scenario",
+    "variant_layer_problems",
+    "variant_problems",
+]
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str], None]
 
 
 def load_problem(
@@ -104,7 +111,10 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
     evacplan.errors.ScenarioInvalid
         Listing every problem of the layers.
     """
-    say = progress or (lambda _msg: None)
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(message, None)
+
     c = Collector(str(scenario.file))
     say("reading the network")
     ns = scenario.network
@@ -123,7 +133,8 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
     _check_zone_mobilization(scenario, danger, c)
     raise_if(c)
     findings = [p for p in c.problems if p.forceable]
-    assert raw is not None and danger is not None and safe is not None
+    if raw is None or danger is None or safe is None:  # raise_if(c) above raises when a layer could not be read
+        raise InternalError("a layer could not be read but no problem was recorded")
     crs = local_metric_crs(raw.crs, raw.nodes.x.to_numpy(), raw.nodes.y.to_numpy())
     layers_in = (danger, safe, closed)
     if crs:
@@ -139,7 +150,7 @@ def build_problem(scenario: Scenario, *, progress: Progress | None = None) -> Pr
 
     say("allocating the population")
     pts = read_population(scenario.population, crs, scan)
-    usable = _main_components(net.n_nodes, net.tail, net.head)
+    usable = main_components(net.n_nodes, net.tail, net.head)
     if closed is not None and len(closed):
         polys = closed.geometry[closed.geom_type.isin(["Polygon", "MultiPolygon"])]
         if len(polys):
@@ -328,7 +339,7 @@ def _crs(gdf: object) -> str | None:
     return crs.to_string() if crs is not None else None
 
 
-def _main_components(n: int, tail: np.ndarray, head: np.ndarray, share: float = 0.02) -> np.ndarray:
+def main_components(n: int, tail: np.ndarray, head: np.ndarray, share: float = 0.02) -> np.ndarray:
     """Nodes of the weakly connected components holding at least ``share`` of the nodes (or the largest one).
 
     People are placed on these nodes only: a scrap of footpath cut off from everything is not where people start;

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from evacplan.errors import Problem as Finding
+from evacplan.errors import Finding, InvalidProblemError
 from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.population.demand import Demand
 from evacplan.scenario.schema import ModeSpec, StandardsSpec
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["Problem"]
 
@@ -81,6 +85,48 @@ class Problem:
     findings: tuple[Finding, ...] = ()
     _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        return (f"<Problem {self.name!r}: {self.network.n_nodes:,} nodes, {self.network.n_edges:,} edges, "
+                f"{self.demand.total:,} evacuees>")
+
+    def to_geodataframe(self, layer: str = "nodes") -> gpd.GeoDataFrame:
+        """The network on the map, in its CRS.
+
+        Parameters
+        ----------
+        layer
+            ``"nodes"``: one point per node with ``node_id``, ``danger_zone`` and ``safe_zone`` (names, ``""`` when
+            outside) and ``evacuees`` starting there; ``"edges"``: one line per directed edge with ``edge``,
+            ``edge_id``, ``from_id``, ``to_id``, ``length_m`` and each mode's ``capacity_p_per_s_<mode>``.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+
+        Raises
+        ------
+        ValueError
+            For an unknown layer.
+        """
+        import geopandas as gpd
+
+        from evacplan.network.geometry import edge_lines, node_points
+
+        net, zones = self.network, self.zones
+        crs = net.crs or None
+        if layer == "nodes":
+            danger = np.array(["", *zones.danger_names], dtype=object)[zones.node_danger + 1]
+            safe = np.array(["", *zones.safe_names], dtype=object)[zones.node_safe + 1]
+            evacuees = np.bincount(self.demand.origin, weights=self.demand.count, minlength=net.n_nodes)
+            return gpd.GeoDataFrame({"node_id": net.node_id, "danger_zone": danger, "safe_zone": safe,
+                                     "evacuees": evacuees.astype(np.int64)}, geometry=node_points(net), crs=crs)
+        if layer == "edges":
+            columns = {"edge": np.arange(net.n_edges), "edge_id": net.edge_id, "from_id": net.node_id[net.tail],
+                       "to_id": net.node_id[net.head], "length_m": net.length_m}
+            columns.update({f"capacity_p_per_s_{m}": net.capacity_per_s[k] for k, m in enumerate(net.modes)})
+            return gpd.GeoDataFrame(columns, geometry=edge_lines(net), crs=crs)
+        raise ValueError(f"unknown layer {layer!r}; choose 'nodes' or 'edges'")
+
     @property
     def n_steps(self) -> int:
         """Number of time steps in the horizon."""
@@ -108,12 +154,23 @@ class Problem:
         return int(self.demand.count[~self.reachable].sum())
 
     def validate(self) -> None:
-        """Check every array invariant of the problem (used by tests and after loading from cache)."""
+        """Check every array invariant of the problem (used by tests and after loading from cache).
+
+        Raises
+        ------
+        evacplan.errors.InvalidProblemError
+            Naming the first invariant broken.
+        """
         self.network.validate()
         self.zones.validate(self.network.n_nodes)
         self.demand.validate(self.network.n_nodes, len(self.network.modes), self.departure_cdf.shape[0])
         cdf = self.departure_cdf
-        assert np.all(np.diff(cdf, axis=1) >= -1e-12), "departure_cdf not monotone"
-        assert np.allclose(cdf[:, -1], 1.0), "departure_cdf must end at 1"
-        assert self.reachable.shape == (self.demand.n_rows,), "reachable"
-        assert len(self.modes) == len(self.network.modes)
+        checks = (
+            (bool(np.all(np.diff(cdf, axis=1) >= -1e-12)), "departure_cdf not monotone"),
+            (bool(np.allclose(cdf[:, -1], 1.0)), "departure_cdf must end at 1"),
+            (self.reachable.shape == (self.demand.n_rows,), "reachable shape"),
+            (len(self.modes) == len(self.network.modes), "one mode specification per network mode"),
+        )
+        for ok, what in checks:
+            if not ok:
+                raise InvalidProblemError(f"problem: {what}")

@@ -20,7 +20,9 @@ import shapely
 from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path
+from evacplan.network.geometry import edge_lines, path_lines
 from evacplan.planning.paths import edge_persons
+from evacplan.planning.views import main_routes
 from evacplan.problem.problem import Problem
 from evacplan.scenario.schema import Scenario
 
@@ -111,51 +113,6 @@ def edge_metrics(problem: Problem, plan: Plan | None = None, simulation: Simulat
     })
 
 
-def main_routes(problem: Problem, plan: Plan) -> tuple[pd.DataFrame, list[NDArray[np.int64]]]:
-    """The main route from each origin node to each safe zone: the path of the group carrying most persons.
-
-    Returns
-    -------
-    (pandas.DataFrame, list of numpy.ndarray)
-        One row per (origin node, safe zone) with ``origin_id``, ``danger_zone``, ``safe_zone``, ``persons`` (all
-        groups from the origin to the zone), ``groups``, ``first_departure_min``, ``last_arrival_min``,
-        ``length_m``; and the node indices of each route's path.
-    """
-    net, d, z = problem.network, problem.demand, problem.zones
-    if plan.n_groups == 0:
-        return pd.DataFrame(columns=["origin_id", "danger_zone", "safe_zone", "persons", "groups",
-                                     "first_departure_min", "last_arrival_min", "length_m"]), []
-    origin = d.origin[plan.row].astype(np.int64)
-    key = origin * max(len(z.safe_names), 1) + plan.safe_zone
-    uniq, inv = np.unique(key, return_inverse=True)
-    persons = np.bincount(inv, weights=plan.count)
-    groups = np.bincount(inv)
-    first_dep = np.full(uniq.size, np.inf)
-    np.minimum.at(first_dep, inv, plan.departure_s)
-    last_arr = np.zeros(uniq.size)
-    np.maximum.at(last_arr, inv, plan.arrival_s)
-    order = np.lexsort((-plan.count, inv))
-    best = order[np.r_[0, np.flatnonzero(np.diff(inv[order])) + 1]]
-    paths, lengths = [], []
-    for gi in best:
-        e = plan.path(int(gi))
-        nodes = np.r_[d.origin[plan.row[gi]], net.head[e]].astype(np.int64)
-        paths.append(nodes)
-        lengths.append(float(net.length_m[e].sum()))
-    zone = d.danger[plan.row[best]]
-    df = pd.DataFrame({
-        "origin_id": net.node_id[origin[best]],
-        "danger_zone": [z.danger_names[i] if i >= 0 else "" for i in zone],
-        "safe_zone": [z.safe_names[i] for i in plan.safe_zone[best]],
-        "persons": np.rint(persons).astype(np.int64),
-        "groups": groups.astype(np.int64),
-        "first_departure_min": np.round(first_dep / 60.0, 2),
-        "last_arrival_min": np.round(last_arr / 60.0, 2),
-        "length_m": np.round(lengths, 1),
-    })
-    return df, paths
-
-
 def _zone_frames(layers: dict[str, gpd.GeoDataFrame], assessment: dict[str, Any]) -> dict[str, gpd.GeoDataFrame]:
     """Danger and safe zone polygons joined with their metrics from ``assessment`` (by name)."""
     ete = {e["zone"]: e for e in assessment["ete"]}
@@ -210,14 +167,10 @@ def write_geopackage(
     net = problem.network
     crs = net.crs or None
     edges = edges if edges is not None else edge_metrics(problem, plan, simulation)
-    xy = np.c_[net.x, net.y]
-    egeom = shapely.linestrings(np.stack([xy[net.tail], xy[net.head]], axis=1))
-    frames: dict[str, gpd.GeoDataFrame] = {"edges": gpd.GeoDataFrame(edges, geometry=egeom, crs=crs)}
+    frames: dict[str, gpd.GeoDataFrame] = {"edges": gpd.GeoDataFrame(edges, geometry=edge_lines(net), crs=crs)}
     if plan is not None:
         routes, paths = main_routes(problem, plan)
-        rgeom = [shapely.LineString(xy[p]) if len(p) > 1 else shapely.Point(xy[p[0]]).buffer(0.5).boundary
-                 for p in paths]
-        frames["routes"] = gpd.GeoDataFrame(routes, geometry=rgeom, crs=crs)
+        frames["routes"] = gpd.GeoDataFrame(routes, geometry=path_lines(net, paths), crs=crs)
     frames.update({k: v.set_crs(crs, allow_override=True) for k, v in _zone_frames(layers, assessment).items()})
     if "closed" in layers:
         closed = layers["closed"].copy()

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from evacplan.errors import InternalError
 from evacplan.problem.mobilization import release_times
 from evacplan.problem.physics import MIN_ROOM, edge_danger_zone, physics
 from evacplan.problem.problem import Problem
+from evacplan.progress import Progress
 from evacplan.simulation import kernels as K
 from evacplan.simulation.events import CapacityDrop, DangerOnset, EdgeClosure, Event
 from evacplan.simulation.result import SimulationResult
@@ -113,7 +115,7 @@ def simulate(
     packet_size: int = 10,
     dt_s: float = 10.0,
     events: Iterable[Event] = (),
-    progress: Callable[[float, float], None] | None = None,
+    progress: Progress | None = None,
     horizon_s: float | None = None,
     destination: NDArray[np.integer] | None = None,
     reroute_s: float = 300.0,
@@ -142,7 +144,8 @@ def simulate(
     events
         :class:`EdgeClosure`, :class:`CapacityDrop` and :class:`DangerOnset` events.
     progress
-        Called as ``progress(simulated_s, horizon_s)`` from time to time.
+        ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`), told the simulated share of
+        the horizon from time to time.
     horizon_s
         Simulated time (default: the problem's horizon); the run stops earlier once everyone has arrived.
     destination
@@ -166,7 +169,7 @@ def simulate(
         Seed of the compliance draw and merge order (default ``problem.seed``). Same seed, same result.
     check
         Verify conservation and storage invariants after every step (slow; for tests). A broken invariant raises
-        ``AssertionError``.
+        :class:`~evacplan.errors.InternalError`.
     engine
         ``"numba"`` (compiled kernel) or ``"python"``: the same step function interpreted by Python, slow but
         steppable in a debugger and measurable by coverage; both must give identical results.
@@ -368,11 +371,11 @@ def simulate(
             rec, rec_n,
         )  # fmt: skip
         if code == K.CHECK_FAILED:
-            raise AssertionError(f"simulation invariant broken in step {step} (t = {(step + 1) * dt_s:.0f} s)")
+            raise InternalError(f"simulation invariant broken in step {step} (t = {(step + 1) * dt_s:.0f} s)")
         if code == K.TABLES_DIRTY:
             rebuild(step * dt_s, keep_previous=False)
         if progress is not None:
-            progress(min(step * dt_s, horizon), horizon)
+            progress("simulating", min(step * dt_s / horizon, 1.0) if horizon > 0 else 1.0)
         if counters[0] >= n_pk and counters[5] == 0:
             break
     end_s = min(step * dt_s, horizon)
@@ -398,7 +401,7 @@ def simulate(
     a = int(counters[1])
     arr_row = pk.row[arr_pk[:a]]
     if progress is not None:
-        progress(horizon, horizon)
+        progress("simulating", 1.0)
     return SimulationResult(
         evacuees=int(d.count.sum()),
         unreachable=int(d.count[unreach].sum()),

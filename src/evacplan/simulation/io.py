@@ -27,16 +27,18 @@ __all__ = ["SCHEMA_VERSION", "clearance_table", "edge_state_table", "write_simul
 SCHEMA_VERSION = 1
 
 
-def clearance_table(result: SimulationResult, problem: Problem) -> pd.DataFrame:
-    """Cumulative persons in safety per minute: overall, per danger zone of origin and per safe zone reached."""
-    zones = problem.zones
+def clearance_table(result: SimulationResult, problem: Problem | None) -> pd.DataFrame:
+    """Cumulative persons in safety per minute: overall, per danger zone of origin and per safe zone reached (the
+    zones only with ``problem``, which names them)."""
+    danger_names = problem.zones.danger_names if problem is not None else ()
+    safe_names = problem.zones.safe_names if problem is not None else ()
     last = result.last_arrival_s if math.isfinite(result.last_arrival_s) else result.end_s
     n_min = int(math.ceil(max(last, result.end_s) / 60.0)) + 1
     grid = np.arange(n_min, dtype=np.float64) * 60.0
     frames = [("all", "", result.cumulative(grid))]
-    for z, name in enumerate(zones.danger_names):
+    for z, name in enumerate(danger_names):
         frames.append(("danger", name, result.cumulative(grid, result.arrival_danger_zone == z)))
-    for s, name in enumerate(zones.safe_names):
+    for s, name in enumerate(safe_names):
         frames.append(("safe", name, result.cumulative(grid, result.arrival_safe_zone == s)))
     minutes = np.arange(n_min, dtype=np.int64)
     return pd.DataFrame(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from evacplan.problem.kernels import tree_to_targets
 from evacplan.problem.physics import MIN_ROOM
 
 INF = np.inf
@@ -36,93 +37,6 @@ ARRIVED = -2
 DONE = 0
 TABLES_DIRTY = 1
 CHECK_FAILED = 2
-
-
-@njit(cache=True)
-def _heap_push(hk, hv, n, key, val):
-    i = n
-    hk[i] = key
-    hv[i] = val
-    while i > 0:
-        parent = (i - 1) >> 1
-        if hk[parent] <= hk[i]:
-            break
-        hk[parent], hk[i] = hk[i], hk[parent]
-        hv[parent], hv[i] = hv[i], hv[parent]
-        i = parent
-    return n + 1
-
-
-@njit(cache=True)
-def _heap_pop(hk, hv, n):
-    key = hk[0]
-    val = hv[0]
-    n -= 1
-    hk[0] = hk[n]
-    hv[0] = hv[n]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= n:
-            break
-        child = left
-        if left + 1 < n and hk[left + 1] < hk[left]:
-            child = left + 1
-        if hk[i] <= hk[child]:
-            break
-        hk[child], hk[i] = hk[i], hk[child]
-        hv[child], hv[i] = hv[i], hv[child]
-        i = child
-    return key, val, n
-
-
-@njit(cache=True)
-def tree_to_targets(rev_indptr, rev_edges, tail, weight, is_target, next_edge, dist):
-    """Reverse Dijkstra from every target node: shortest remaining time and next edge of every node.
-
-    Parameters
-    ----------
-    rev_indptr, rev_edges
-        In-edge CSR of the network.
-    tail
-        Edge tail nodes.
-    weight
-        Cost of every edge in seconds (``inf`` = unusable).
-    is_target
-        Target nodes, ``bool[n]``.
-    next_edge
-        Output, ``int64[n]``: the first edge of a shortest path to a target, ``-1`` at targets and where none.
-    dist
-        Output, ``float64[n]``: remaining time to the nearest target (``inf`` where none).
-    """
-    n = dist.shape[0]
-    m = tail.shape[0]
-    hk = np.empty(m + n + 1, dtype=np.float64)
-    hv = np.empty(m + n + 1, dtype=np.int64)
-    size = 0
-    for v in range(n):
-        next_edge[v] = -1
-        if is_target[v]:
-            dist[v] = 0.0
-            size = _heap_push(hk, hv, size, 0.0, v)
-        else:
-            dist[v] = INF
-    while size > 0:
-        d, v, size = _heap_pop(hk, hv, size)
-        if d > dist[v]:
-            continue
-        for j in range(rev_indptr[v], rev_indptr[v + 1]):
-            e = rev_edges[j]
-            w = weight[e]
-            if not w < INF:
-                continue
-            u = tail[e]
-            nd = d + w
-            if nd < dist[u]:
-                dist[u] = nd
-                next_edge[u] = e
-                size = _heap_push(hk, hv, size, nd, u)
-    return next_edge
 
 
 @njit(cache=True, parallel=True)

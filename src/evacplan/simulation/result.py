@@ -12,6 +12,8 @@ from numpy.typing import NDArray
 from evacplan.simulation.kernels import cumulative_ramps
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from evacplan.problem.problem import Problem
 
 __all__ = ["EDGE_RECORD_COLUMNS", "SimulationResult"]
@@ -131,6 +133,67 @@ class SimulationResult:
         if int(self.arrival_count[sel].sum()) < population:
             return math.inf
         return float(self.arrival_end_s[sel].max()) if sel.any() else 0.0
+
+    def __repr__(self) -> str:
+        t = self.evacuation_time_s
+        when = f"all safe by {t / 60:,.0f} min" if math.isfinite(t) else f"{self.en_route + self.stranded:,} not safe"
+        return (f"<SimulationResult: {self.evacuated:,} of {self.evacuees:,} people safe, {when}, "
+                f"{self.exposed:,} exposed, compliance {self.compliance:g}>")
+
+    def to_dataframe(self, problem: Problem | None = None) -> pd.DataFrame:
+        """The clearance curves: cumulative persons in safety at the end of each minute.
+
+        Parameters
+        ----------
+        problem
+            The simulated problem: with it, a curve per danger zone of origin and per safe zone reached besides the
+            overall one.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``minute``, ``kind`` (``"all"``, ``"danger"``, ``"safe"``), ``zone`` (``""`` for ``"all"``) and
+            ``evacuated``: the table of ``clearance.parquet``.
+        """
+        from evacplan.simulation.io import clearance_table
+
+        return clearance_table(self, problem)
+
+    def plot(self, problem: Problem | None = None, ax: Any = None) -> Any:
+        """Draw the clearance curves: persons in safety over time, overall and (with ``problem``) per danger zone,
+        each zone's deadline as a dotted line.
+
+        Parameters
+        ----------
+        problem
+            The simulated problem (zone names and deadlines).
+        ax
+            A matplotlib ``Axes`` to draw on (default: a new figure).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4.5))
+        table = self.to_dataframe(problem)
+        overall = table[table["kind"] == "all"]
+        ax.plot(overall["minute"], overall["evacuated"], color="black", lw=2, label="all")
+        if problem is not None:
+            zones = problem.zones
+            for z, name in enumerate(zones.danger_names):
+                curve = table[(table["kind"] == "danger") & (table["zone"] == name)]
+                (line,) = ax.plot(curve["minute"], curve["evacuated"], lw=1.2, label=name)
+                deadline = float(zones.danger_deadline_s[z])
+                if math.isfinite(deadline):
+                    ax.axvline(deadline / 60.0, color=line.get_color(), ls=":", lw=1)
+        ax.set_xlabel("minutes")
+        ax.set_ylabel("persons in safety")
+        ax.set_title(f"clearance ({self.evacuated:,} of {self.evacuees:,} people safe)")
+        ax.legend(loc="lower right", fontsize="small")
+        return ax
 
     def summary(self, problem: Problem) -> dict[str, Any]:
         """The figures written to ``summary.json`` (times in minutes, ``null`` when never reached)."""
