@@ -167,11 +167,15 @@ class ZoneDeadline:
                 f"{when}; this plan brings {self.safe_by_deadline:,}")
         if self.can_be_met:
             return head + "."
-        streets = [c.name for c in self.cut if c.kind != "departures"][:3]
-        limit = "; the limit is " + ", ".join(streets) if streets else ""
+        why = []
+        limits = [c.name for c in self.cut if c.kind != "departures"][:3]
+        if limits:
+            why.append("the limit is " + ", ".join(limits))
         if self.late:
-            limit += f"{';' if not streets else ','} {self.late:,} leave too late to make it"
-        return head + limit + "."
+            why.append(f"{self.late:,} leave too late to make it")
+        if self.no_path:
+            why.append(f"{self.no_path:,} have no path to a safe zone with room")
+        return head + "".join("; " + w for w in why) + "."
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the deadline fields of a ``summary.json`` danger-zone entry)."""
