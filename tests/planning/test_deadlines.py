@@ -161,3 +161,15 @@ def test_several_classes_give_a_relaxation_bound():
     assert not urgent.exact
     assert urgent.safe_by_deadline <= urgent.max_safe_by_deadline <= 480
     assert urgent.max_safe_by_deadline == pytest.approx(480, abs=60)
+
+
+def test_cli_prints_the_certificate(tmp_path, monkeypatch, capsys):
+    import evacplan.problem
+    from evacplan.cli.plan_cmd import plan_command
+
+    p = shared_problem()
+    monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: p, raising=False)
+    plan_command(None, out=tmp_path / "out", method="exact", force=False, no_cache=False)
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps lines at the terminal's width
+    assert "Safe by each danger zone's deadline" in out and "danger0" in out and "480" in out
+    assert "at most 480 of 500 people can be safe by 10 min; this plan brings 0" in out
