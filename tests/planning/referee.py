@@ -77,8 +77,8 @@ class Referee:
         f = _curve(self.p.departure_cdf[int(d.curve[row])], self.p.time_step_s, label * self.s - self.b[o])
         return min(int(d.count[row]), math.floor(int(d.count[row]) * f + 1e-7))
 
-    def network(self, horizon: int) -> nx.DiGraph:
-        """The TEN for arrivals by label ``horizon``."""
+    def network(self, horizon: int, rows: list[int] | None = None) -> nx.DiGraph:
+        """The TEN for arrivals by label ``horizon`` (of the demand rows ``rows``, default all)."""
         d = self.p.demand
         g = nx.DiGraph()
         top = horizon + int(max(self.b.values(), default=0.0) // self.s) + 1
@@ -101,7 +101,7 @@ class Referee:
                 g.add_edge(("zone", zone), "sink", capacity=self.room[zone])
             else:
                 g.add_edge(("zone", zone), "sink")
-        for r in range(d.n_rows):
+        for r in range(d.n_rows) if rows is None else rows:
             o = int(d.origin[r])
             if o not in self.b:
                 continue
@@ -119,8 +119,9 @@ class Referee:
                     g.add_edge(("home", o, lab), ("home", o, lab + 1))
         return g
 
-    def flow(self, horizon: int) -> int:
-        g = self.network(horizon)
+    def flow(self, horizon: int, rows: list[int] | None = None) -> int:
+        """Max flow of the TEN at ``horizon`` (of the demand rows ``rows``, default all)."""
+        g = self.network(horizon, rows)
         if "source" not in g or "sink" not in g:
             return 0
         return int(nx.maximum_flow_value(g, "source", "sink"))

@@ -135,3 +135,17 @@ def test_a_compliance_only_variant_reuses_the_plan(tmp_path: Path, monkeypatch: 
     sims = [json.loads((out / f / "simulation" / "summary.json").read_text()) for f in ("baseline", "half")]
     assert sims[1]["settings"]["compliance"] == 0.5
     assert not (tmp_path / "out" / "report.html").exists()
+
+
+def test_deadlines_side_by_side(small_run: Path) -> None:
+    a = json.loads((small_run / "baseline" / "assessment.json").read_text())
+    zones = a["deadlines"]
+    assert [z["name"] for z in zones] == ["North-east", "South-east"]
+    plan_zones = json.loads((small_run / "baseline" / "plan" / "summary.json").read_text())["danger_zones"]
+    sim_zones = json.loads((small_run / "baseline" / "simulation" / "summary.json").read_text())["danger_zones"]
+    for z, p, s in zip(zones, plan_zones, sim_zones, strict=True):
+        assert z["plan_safe"] == p["safe_by_deadline"] <= p["max_safe_by_deadline"] == z["max_safe"] <= z["population"]
+        assert z["simulated_safe"] == s["safe_by_deadline"] is not None
+        assert z["sentence"].startswith(f"{z['name']}: at most {z['max_safe']:,} of {z['population']:,} people")
+    html = (small_run / "report.html").read_text()
+    assert "Safe by the deadlines" in html and zones[0]["sentence"].split(";")[0] in html

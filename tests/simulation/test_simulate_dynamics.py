@@ -202,3 +202,14 @@ def test_gridlock_and_stuck_time():
     assert locked.evacuated == 0 and locked.en_route == 400
     freed = simulate(p, destination=dest, stuck_s=60.0, check=True)
     assert freed.evacuated == 400
+
+
+def test_safe_by_deadline_follows_the_bottleneck():
+    # 1000 persons through 2 persons/s after 80 s of walking: about 2 * (380 - 80) = 600 are safe by 380 s
+    p = toy_problem(3, [(0, 1, 30.0, 100.0), (1, 2, 50.0, 2.0)], {0: 1000}, {2: 0}, deadlines_s=[380.0],
+                    horizon_s=7200)
+    r = simulate(p, packet_size=10, check=True)
+    assert abs(r.safe_by(0, 380.0) - 600) <= 20
+    assert r.safe_by(0, 0.0) == 0 and r.safe_by(0, 1e9) == r.safe_by(0, float("inf")) == 1000
+    (zone,) = r.summary(p)["danger_zones"]
+    assert zone["safe_by_deadline"] == r.safe_by(0, 380.0) and not zone["met"]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from evacplan.planning import Plan
     from evacplan.simulation import SimulationResult
 
-__all__ = ["SCHEMA_VERSION", "Assessment", "assess", "received_by_safe_zone"]
+__all__ = ["SCHEMA_VERSION", "Assessment", "assess", "deadline_figures", "received_by_safe_zone"]
 
 #: Version of ``assessment.json``.
 SCHEMA_VERSION = 1
@@ -47,6 +47,9 @@ class Assessment:
         The parts of the assessment (see their classes).
     summary
         Headline figures: evacuation time, times to 50/90 %, compliance, plan method and lower bound.
+    deadlines
+        Per danger zone with a deadline (:func:`deadline_figures`): persons safe by it in the plan, at most (the
+        plan's certificate) and in the simulation, with the plan's sentence on who is left and why.
     """
 
     scenario: str
@@ -64,6 +67,7 @@ class Assessment:
     curves: list[ClearanceCurve]
     summary: dict[str, Any] = field(default_factory=dict)
     provenance: str = ""
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return (f"<Assessment {self.scenario!r} {self.variant} ({self.source}): {self.evacuated:,} of "
@@ -88,7 +92,41 @@ class Assessment:
             "border": None if self.border is None else [b.to_dict() for b in self.border],
             "ete": [e.to_dict() for e in self.ete],
             "curves": [c.to_dict() for c in self.curves],
+            "deadlines": self.deadlines,
         }
+
+
+def deadline_figures(problem: Problem, plan: Plan | None = None,
+                     simulation: SimulationResult | None = None) -> list[dict[str, Any]]:
+    """Per danger zone with a finite deadline: persons safe by it in the plan (``plan_safe``), at most by any plan
+    (``max_safe``, the plan's certificate, ``None`` when the plan was not certified) and in the simulation
+    (``simulated_safe``, ``None`` without one), with the certificate's sentence, limits and extra-capacity
+    figures."""
+    from evacplan.planning.deadlines import safe_by
+
+    z, d = problem.zones, problem.demand
+    cert = {c.zone: c for c in plan.deadlines} if plan is not None else {}
+    out: list[dict[str, Any]] = []
+    for i, name in enumerate(z.danger_names):
+        dl = float(z.danger_deadline_s[i])
+        if not math.isfinite(dl):
+            continue
+        c = cert.get(i)
+        out.append({
+            "name": name,
+            "deadline_min": _minutes(dl),
+            "population": int(d.count[d.danger == i].sum()),
+            "plan_safe": safe_by(problem, plan, i, dl) if plan is not None else None,
+            "max_safe": c.max_safe_by_deadline if c is not None else None,
+            "certificate": None if c is None else ("exact" if c.exact else "relaxation"),
+            "simulated_safe": simulation.safe_by(i, dl) if simulation is not None else None,
+            "sentence": c.sentence() if c is not None else "",
+            "limits": [p.to_dict() for p in c.cut] if c is not None else [],
+            "extra_capacity": ([{"on": w, "added": a, "more_safe": m} for w, a, m in c.extra]
+                               if c is not None else []),
+            "left_by_origin": [[o, k] for o, k in c.left_by_origin] if c is not None else [],
+        })
+    return out
 
 
 def received_by_safe_zone(problem: Problem, plan: Plan | None = None,
@@ -195,4 +233,5 @@ def assess(
         curves=curves,
         summary=summary,
         provenance=problem.provenance,
+        deadlines=deadline_figures(problem, plan, simulation),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -10,7 +12,24 @@ from rich.table import Table
 
 from evacplan.cli._common import FORCE_OPT, SCENARIO_ARG, console, scenario_label, user_errors, write_run_manifest
 
-__all__ = ["plan_command"]
+if TYPE_CHECKING:
+    from evacplan.planning.deadlines import ZoneDeadline
+
+__all__ = ["deadline_table", "plan_command"]
+
+
+def deadline_table(deadlines: Sequence[ZoneDeadline]) -> Table:
+    """Per danger zone: the plan's persons safe by the deadline beside the certified maximum and the gap."""
+    table = Table(title="Safe by each danger zone's deadline")
+    for col in ("danger zone", "deadline (min)", "evacuees", "plan: safe by deadline", "at most (certified)",
+                "gap"):
+        table.add_column(col, justify="left" if col == "danger zone" else "right")
+    for zd in deadlines:
+        mark = "" if zd.gap == 0 else "[yellow]"
+        table.add_row(zd.name, f"{zd.deadline_s / 60:.0f}", f"{zd.population:,}", f"{zd.safe_by_deadline:,}",
+                      f"{zd.max_safe_by_deadline:,}" + ("" if zd.exact else " (bound)"),
+                      f"{mark}{zd.gap:,}")
+    return table
 
 
 def plan_command(
@@ -58,6 +77,11 @@ def plan_command(
     table.add_row("certified gap", f"{100 * result.gap:.2f} %")
     table.add_row("method / runtime", f"{result.method} / {result.runtime_s:.1f} s")
     console.print(table)
+    if result.deadlines:
+        console.print(deadline_table(result.deadlines))
+        for zd in result.deadlines:
+            if not zd.can_be_met:
+                console.print(f"  [red]deadline[/red]: {zd.sentence()}")
     for line in result.bottlenecks[:3]:
         console.print(f"  [yellow]bottleneck[/yellow]: {line}")
     if problem.findings:

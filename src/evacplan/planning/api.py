@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from evacplan.errors import BoundError
 from evacplan.planning.bounds import analytic_bound, certify, cut_bound
+from evacplan.planning.deadlines import deadline_certificates
 from evacplan.planning.exact import exact_groups
 from evacplan.planning.fast import fast_groups
 from evacplan.planning.kernels import BIN0
@@ -52,7 +53,8 @@ def describe_model(step_s: float) -> str:
             "no waiting on streets (queues only at home), safe-zone capacities")
 
 
-def plan(problem: Problem, method: str = "fast", progress: Progress | None = None) -> Plan:
+def plan(problem: Problem, method: str = "fast", progress: Progress | None = None, *,
+         deadlines: bool = True) -> Plan:
     """Plan the evacuation of ``problem``.
 
     Parameters
@@ -65,6 +67,10 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
     progress
         Optional ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`), told the fraction
         done (0..1), e.g. to drive a progress bar.
+    deadlines
+        Certify each danger zone's deadline (:func:`evacplan.planning.deadlines.deadline_certificates`: the most
+        persons any plan brings to safety by it, the plan's own figure, and who is left and why); a few max flows
+        per zone whose deadline the plan does not meet.
 
     Returns
     -------
@@ -79,7 +85,8 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
     UnsupportedProblemError
         When ``method="exact"`` is asked for a problem with several travel classes.
     BoundError
-        When a lower bound exceeds the plan's time (a defect, never hidden).
+        When a lower bound exceeds the plan's time, or a plan's persons safe by a deadline exceed the certified
+        maximum (defects, never hidden).
     """
     if method not in METHODS:
         raise ValueError(f"unknown planning method {method!r}; choose one of {sorted(METHODS)}")
@@ -93,6 +100,8 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
         log.info("exact: optimum horizon %d steps after %d max-flow probes", opt, probes)
     else:
         result, lb_horizon = _fast(problem, model, tick)
+    if deadlines:
+        result = replace(result, deadlines=deadline_certificates(problem, model, result))
     if tick is not None:
         tick(1.0)
     lb_s = lb_horizon * model.step_s if result.n_groups else 0.0

@@ -16,6 +16,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path, write_json
+from evacplan.planning.deadlines import ZoneDeadline, safe_by
 from evacplan.planning.result import Plan
 from evacplan.problem.problem import Problem
 
@@ -35,6 +36,7 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
     no_path = int(d.count[~problem.reachable].sum()) if problem.reachable.size else 0
     danger = []
     grp_zone = d.danger[plan.row] if plan.n_groups else np.zeros(0, dtype=np.int32)
+    certified = {c.zone: c for c in plan.deadlines}
     for z, name in enumerate(zones.danger_names):
         sel = d.danger == z
         pop = int(d.count[sel].sum())
@@ -43,10 +45,15 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
         clear = float(arr.max()) if arr.size else 0.0
         clear_min = _minutes(clear) if left == 0 else None
         deadline = float(zones.danger_deadline_s[z])
-        danger.append({
+        entry: dict[str, Any] = {
             "name": name, "population": pop, "clearance_min": clear_min, "deadline_min": _minutes(deadline),
             "met": bool(left == 0 and clear <= deadline + 1e-9), "unplanned": left,
-        })
+            "safe_by_deadline": safe_by(problem, plan, z, deadline) if math.isfinite(deadline) else None,
+            "max_safe_by_deadline": None,
+        }
+        if z in certified:
+            entry.update(certified[z].to_dict())
+        danger.append(entry)
     assigned = np.bincount(plan.safe_zone, weights=plan.count, minlength=len(zones.safe_names))
     safe = [
         {"name": n, "assigned": int(assigned[i]),
@@ -193,6 +200,8 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
     full = np.zeros(problem.network.n_edges, dtype=np.int64)
     for e, k in summary.get("edge_full_windows", []):
         full[e] = k
+    deadlines = tuple(ZoneDeadline.from_dict(z, entry) for z, entry in enumerate(summary.get("danger_zones", []))
+                      if entry.get("max_safe_by_deadline") is not None)
     return Plan(
         method=summary["method"],
         row=t.column("row").to_numpy().astype(np.int32),
@@ -213,4 +222,5 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
         time_step_s=float(summary.get("time_step_s", 0.0)),
         bound_model=str(summary.get("bound_model", "")),
         edge_full_windows=full,
+        deadlines=deadlines,
     )

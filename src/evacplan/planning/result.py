@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from evacplan.planning.deadlines import ZoneDeadline
     from evacplan.problem.problem import Problem
 
 __all__ = ["Plan", "plan_from_paths"]
@@ -68,6 +69,9 @@ class Plan:
         The model the lower bound holds in, in words.
     edge_full_windows
         Time steps in which each edge was used to capacity by the plan, ``int64[m]`` (empty when unknown).
+    deadlines
+        Per danger zone with a deadline: persons the plan brings to safety by it, the certified maximum, and who is
+        left and why where nobody can meet it (:mod:`evacplan.planning.deadlines`; empty when not certified).
     """
 
     method: str
@@ -89,6 +93,7 @@ class Plan:
     time_step_s: float = 0.0
     bound_model: str = ""
     edge_full_windows: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    deadlines: tuple[ZoneDeadline, ...] = ()
 
     @property
     def n_groups(self) -> int:

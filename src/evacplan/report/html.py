@@ -114,6 +114,27 @@ def _summary(runs: list[VariantRun]) -> str:
                    "person-minutes exposed"], rows)
 
 
+def _deadlines(runs: list[VariantRun]) -> str:
+    """One plain sentence per danger zone and a table: persons safe by each deadline in the plan, at most (its
+    certificate) and in the simulation (``assessment.json``'s ``deadlines``)."""
+    rows, sentences = [], []
+    for r in runs:
+        for z in r.assessment.get("deadlines", []):
+            if z.get("sentence"):
+                sentences.append(f"<li><b>{escape(r.label)}</b>: {escape(z['sentence'])}</li>")
+            bound = "" if z.get("certificate") in (None, "exact") else " <span class='muted'>(bound)</span>"
+            rows.append([escape(r.label), escape(z["name"]), _num(z["deadline_min"]), _num(z["population"]),
+                         _num(z["max_safe"]) + bound, _num(z["plan_safe"]), _num(z["simulated_safe"])])
+    if not rows:
+        return ""
+    return (f"<ul>{''.join(sentences)}</ul>" + _table(
+        ["variant", "danger zone", "deadline (min)", "evacuees", "at most safe by then (any plan)",
+         "safe by then: plan", "safe by then: simulation"], rows, left=2) +
+        "<p class='note'>At most: a maximum flow over time to the deadline in the planning model (exact for one "
+        "travel class, else an upper bound from its relaxation), counting each zone's people as if nobody else "
+        "moved; no plan of the model brings more.</p>")
+
+
 def _ete(runs: list[VariantRun]) -> str:
     zones: list[str] = []
     for r in runs:
@@ -280,6 +301,7 @@ def render_report(runs: list[VariantRun], title: str | None = None) -> str:
         f"{now}. Figures are model estimates; check them against what is known on the ground.</p>{prov}</header>"
         "<main>",
         f"<section><h2>Summary</h2>{_summary(runs)}</section>",
+        f"<section><h2>Safe by the deadlines</h2>{dl}</section>" if (dl := _deadlines(runs)) else "",
         map_section,
         f"<section><h2>Clearance</h2>{_charts(runs)}</section>",
         "<section><h2>Evacuation time estimates (NUREG/CR-7002 style)</h2>"

@@ -195,6 +195,16 @@ class SimulationResult:
         ax.legend(loc="lower right", fontsize="small")
         return ax
 
+    def safe_by(self, zone: int, t_s: float) -> int:
+        """Persons of danger zone ``zone`` in safety by ``t_s`` (arrival batches spread evenly over their span, whole
+        persons rounded down); 0 for ``t_s <= 0`` or an infinite ``t_s`` with nobody arrived."""
+        if not math.isfinite(t_s):
+            return int(self.arrival_count[self.arrival_danger_zone == zone].sum())
+        if t_s <= 0:
+            return 0
+        got = self.cumulative(np.array([0.0, float(t_s)]), self.arrival_danger_zone == zone)
+        return int(math.floor(float(got[-1]) + 1e-6))
+
     def summary(self, problem: Problem) -> dict[str, Any]:
         """The figures written to ``summary.json`` (times in minutes, ``null`` when never reached)."""
         zones, d = problem.zones, problem.demand
@@ -210,6 +220,7 @@ class SimulationResult:
                     "clearance_min": _min(clear),
                     "deadline_min": _min(deadline),
                     "met": bool(clear <= deadline),
+                    "safe_by_deadline": self.safe_by(z, deadline) if math.isfinite(deadline) else None,
                     "exposed": int(self.exposed_by_zone[z]),
                     "exposure_person_min": round(float(self.exposure_person_min_by_zone[z]), 1),
                 }
