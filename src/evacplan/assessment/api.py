@@ -12,6 +12,7 @@ from evacplan.assessment.border import BorderCounterfactual, border_counterfactu
 from evacplan.assessment.compare import PlanVsSimulation, compare_plan_simulation
 from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_table
 from evacplan.assessment.exposure import ZoneExposure, exposure, plan_exposure
+from evacplan.assessment.headline import Headline, headline
 from evacplan.assessment.standards import SafeZoneNeeds, persons_per_tent, safe_zone_needs
 from evacplan.assessment.vulnerable import VulnerableNeeds, vulnerable_needs
 from evacplan.problem.problem import Problem
@@ -51,6 +52,8 @@ class Assessment:
         danger after a deadline (``exposed``, each counted once).
     plan_vs_simulation
         The plan's figures beside its simulation's (``None`` without one of them).
+    headline
+        The run in plain words (``None`` only for an assessment built by hand).
     """
 
     scenario: str
@@ -69,6 +72,7 @@ class Assessment:
     summary: dict[str, Any] = field(default_factory=dict)
     provenance: str = ""
     plan_vs_simulation: PlanVsSimulation | None = None
+    headline: Headline | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the content of ``assessment.json``)."""
@@ -89,6 +93,7 @@ class Assessment:
             "border": None if self.border is None else [b.to_dict() for b in self.border],
             "ete": [e.to_dict() for e in self.ete],
             "curves": [c.to_dict() for c in self.curves],
+            "headline": None if self.headline is None else self.headline.to_dict(),
             "plan_vs_simulation": None if self.plan_vs_simulation is None else self.plan_vs_simulation.to_dict(),
         }
 
@@ -195,6 +200,19 @@ def assess(
     all_ete = ete[-1]
     summary.update({"t50_min": all_ete.t50_min, "t90_min": all_ete.t90_min, "t100_min": all_ete.t100_min})
     evacuated = simulation.evacuated if simulation is not None else (plan.evacuated if plan is not None else 0)
+    needs = safe_zone_needs(
+        z.safe_names, received, z.safe_area_m2,
+        z.safe_declared_capacity if z.safe_declared_capacity.size else z.safe_capacity, z.safe_services, st,
+        residents=z.safe_residents)
+    if simulation is not None:
+        everyone = _minutes(simulation.evacuation_time_s)
+    else:
+        everyone = _minutes(plan.evacuation_time_s if plan is not None and
+                            plan.evacuated >= problem.demand.total - problem.unreachable else math.inf)
+    head = headline(problem, [e.exposed for e in exp], int(summary["exposed"]), needs, plan=plan,
+                    simulation=simulation, t90_min=all_ete.t90_min, evacuation_time_min=everyone)
+    if compared is not None:
+        head.sentences.insert(1, compared.sentence)
     return Assessment(
         scenario=problem.name,
         variant=variant,
@@ -203,10 +221,7 @@ def assess(
         evacuated=int(evacuated),
         unreachable=problem.unreachable,
         standards=standards,
-        safe_zones=safe_zone_needs(
-            z.safe_names, received, z.safe_area_m2,
-            z.safe_declared_capacity if z.safe_declared_capacity.size else z.safe_capacity, z.safe_services, st,
-            residents=z.safe_residents),
+        safe_zones=needs,
         vulnerable=vulnerable_needs(problem),
         exposure=exp,
         border=None if open_problem is None else border_counterfactual(problem, open_problem, closed_lines),
@@ -215,4 +230,5 @@ def assess(
         summary=summary,
         provenance=problem.provenance,
         plan_vs_simulation=compared,
+        headline=head,
     )
