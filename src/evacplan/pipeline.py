@@ -6,6 +6,7 @@ Layout of a run folder (every file written atomically)::
       manifest.json             written last: which run wrote the folder (inputs' hash, options), every file's SHA-256
       run.json                  scenario, options, variants, timings, findings forced past
       report.html               the report (see :func:`evacplan.report.write_report`)
+      summary.json              each variant's headline figures: the plan's and the simulation's side by side
       ete.csv                   evacuation time estimates of every variant side by side
       baseline/                 the scenario as given; then one folder per variant (slug of its name)
         plan/                   summary.json, groups.parquet, edge_flows.parquet (evacplan.planning.write_plan)
@@ -47,7 +48,10 @@ from evacplan.scenario import Scenario, load_scenario
 from evacplan.scenario.variants import BASELINE, VariantSpec, slug, variant_scenario
 from evacplan.simulation import DEFAULT_STUCK_S, simulate, write_simulation
 
-__all__ = ["RunOptions", "RunResult", "run", "run_scenario"]
+__all__ = ["SUMMARY_SCHEMA_VERSION", "RunOptions", "RunResult", "run", "run_scenario", "run_summary"]
+
+#: Version of the run's ``summary.json``.
+SUMMARY_SCHEMA_VERSION = 1
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +255,7 @@ def run_scenario(
                 else spec.describe(), "changes": {} if spec is None else _changes(spec),
             })
         _write_ete(stage, {name: folder for _, name, folder, _, _ in runs})
+        write_json(stage / "summary.json", run_summary(scenario.name, {name: folder for _, name, folder, _, _ in runs}))
         st.finish()
         manifest["timings_s"] = dict(st.timings)
         manifest["forced_findings"] = [str(f) for f in findings]
@@ -356,7 +361,8 @@ def _run_one(
         write_simulation(sim, problem, folder / "simulation")
     st.start(f"{name}:assess", f"{name}: assessing")
     closed_lines = _closed_lines(base_layers)
-    a = assess(problem, pl, sim, open_problem=open_problem, closed_lines=closed_lines, variant=name)
+    a = assess(problem, pl, sim, open_problem=open_problem, closed_lines=closed_lines, variant=name,
+               network_changed=spec is not None and spec.changes_network)
     data = a.to_dict()
     data["description"] = "the scenario as given" if spec is None else spec.describe()
     write_assessment(a, folder)
@@ -381,3 +387,52 @@ def _write_ete(out: Path, variants: dict[str, Path]) -> None:
         for e in json.loads(path.read_text())["ete"]:
             rows.append({"variant": name, **e})
     write_csv(out / "ete.csv", rows)
+
+
+def _side(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if d is None else {k: v for k, v in d.items() if k != "curve"}
+
+
+def run_summary(scenario: str, variants: dict[str, Path]) -> dict[str, Any]:
+    """The content of the run's ``summary.json``: per variant, the plan's and the simulation's figures side by side.
+
+    Each variant's entry holds the times at which 50 %, 90 % and 100 % of the evacuees are safe and the people in
+    danger after a deadline (each counted once) for ``plan`` and ``simulation`` (``null`` without a simulation),
+    the figures on which they differ by more than 5 % and the sentence the report shows (see
+    :mod:`evacplan.assessment.compare`).
+
+    Parameters
+    ----------
+    scenario
+        Scenario name.
+    variants
+        Variant name to its folder (holding ``assessment.json``).
+
+    Returns
+    -------
+    dict
+    """
+    out = []
+    for name, folder in variants.items():
+        path = folder / "assessment.json"
+        if not path.exists():
+            continue
+        a = json.loads(path.read_text(encoding="utf-8"))
+        s = a.get("summary", {})
+        pvs = a.get("plan_vs_simulation")
+        entry: dict[str, Any] = {
+            "name": name, "folder": folder.name, "description": a.get("description", ""),
+            "source": a["source"], "evacuees": a["evacuees"], "evacuated": a["evacuated"],
+            "unreachable": a["unreachable"], "compliance": s.get("compliance"),
+            "evacuation_time_min": s.get("evacuation_time_min"), "t50_min": s.get("t50_min"),
+            "t90_min": s.get("t90_min"), "exposed": s.get("exposed"),
+        }
+        if pvs is not None:
+            entry.update({"plan": _side(pvs["plan"]), "simulation": _side(pvs["simulation"]),
+                          "agree": pvs["agree"], "differences": pvs["differences"], "causes": pvs["causes"],
+                          "plan_vs_simulation": pvs["sentence"]})
+        else:
+            entry.update({"plan": None, "simulation": None, "agree": None, "differences": [], "causes": [],
+                          "plan_vs_simulation": None})
+        out.append(entry)
+    return {"schema_version": SUMMARY_SCHEMA_VERSION, "scenario": scenario, "variants": out}

@@ -90,6 +90,9 @@ mobilization_delay = 10
 name = "blocked road"
 compliance = 0.7
 block_edges_near = [[24.9440, 60.1700]]
+[[variants]]
+name = "low compliance"
+compliance = 0.6
 """
 
 

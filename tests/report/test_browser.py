@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+#: Where the layout screenshots go (CI keeps this folder as an artefact).
+SCREENSHOTS = Path(os.environ.get("EVACPLAN_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "artifacts"
+                   / "report-screenshots")
 CHROMIUM = os.environ.get("EVACPLAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false")
 
@@ -68,9 +71,9 @@ def test_report_renders_in_chromium(page_of, small_run: Path, tmp_path: Path) ->
     assert page.locator("#map line.bottleneck").count() > 0
     drawn = [_drawn(page.locator("#map path.zone").nth(i).bounding_box()) for i in range(3)]
     assert all(drawn)
-    # the charts: one per variant plus the comparison, each with its lines
+    # the charts: one per variant plus the comparison, and plan against simulation per variant
     charts = page.locator("svg.chart")
-    assert charts.count() == 4
+    assert charts.count() == 4 + 1 + 4
     for i in range(charts.count()):
         assert _drawn(charts.nth(i).bounding_box())
     assert _drawn(page.locator("svg.chart polyline.series").first.bounding_box())
@@ -89,4 +92,29 @@ def test_report_renders_in_chromium(page_of, small_run: Path, tmp_path: Path) ->
     map_png = page.locator("#map").screenshot()
     colours = Image.open(io.BytesIO(map_png)).convert("RGB").getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 20, "the map looks blank"
+    assert errors == []
+
+
+@pytest.mark.parametrize(("width", "media"), [(1440, "screen"), (390, "screen"), (794, "print")])
+def test_layout_fits_the_page(page_of, small_run: Path, width: int, media: str) -> None:
+    """Desktop, phone and print (A4 at 96 dpi): no horizontal page overflow, no console error, no request for
+    anything but the file itself; the headline and the plan-against-simulation table are visible."""
+    page, errors = page_of(small_run / "report.html")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_viewport_size({"width": width, "height": 900})
+    page.emulate_media(media=media)
+    page.reload()
+    page.wait_for_selector("body[data-map-ready='1']", timeout=15_000)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than the window at {width} px ({media})"
+    assert [u for u in requests if not u.startswith("file:")] == []
+    for sel in ("#headline", "#headline li.pvs", "#plan-vs-sim table", "#plan-vs-sim svg.chart", "#map"):
+        assert _drawn(page.locator(sel).first.bounding_box()), sel
+    # the headline is the first section, and every variant's sentence on plan and simulation is in it
+    assert page.locator("main > section").first.get_attribute("id") == "headline"
+    assert page.locator("#headline li.pvs").count() == 4
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"report-{width}-{media}.png"), full_page=True)
+    assert (SCREENSHOTS / f"report-{width}-{media}.png").stat().st_size > 10_000
     assert errors == []

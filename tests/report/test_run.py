@@ -18,12 +18,12 @@ from evacplan.report import GPKG_LAYERS
 VARIANT_FILES = ("assessment.json", "safe_zones.csv", "vulnerable.csv", "exposure.csv", "border.csv", "ete.csv",
                  "edges.csv", "routes.csv", "map.json", "evacplan.gpkg", "plan/summary.json", "plan/groups.parquet",
                  "simulation/summary.json", "simulation/clearance.parquet")
-FOLDERS = ("baseline", "late-start", "blocked-road")
+FOLDERS = ("baseline", "late-start", "blocked-road", "low-compliance")
 
 
 def test_run_folder_layout(small_run: Path) -> None:
     run = json.loads((small_run / "run.json").read_text())
-    assert [v["name"] for v in run["variants"]] == ["baseline", "late start", "blocked road"]
+    assert [v["name"] for v in run["variants"]] == ["baseline", "late start", "blocked road", "low compliance"]
     assert [v["folder"] for v in run["variants"]] == list(FOLDERS)
     assert run["variants"][1]["changes"] == {"mobilization_delay_min": 10.0}
     assert run["timings_s"]["total"] > 0 and "baseline:plan" in run["timings_s"]
@@ -37,12 +37,12 @@ def test_run_folder_layout(small_run: Path) -> None:
 
 def test_variants_change_the_results(small_run: Path) -> None:
     a = {f: json.loads((small_run / f / "assessment.json").read_text()) for f in FOLDERS}
-    base, late, blocked = (a[f]["summary"] for f in FOLDERS)
+    base, late, blocked, _ = (a[f]["summary"] for f in FOLDERS)
     assert late["t50_min"] > base["t50_min"] + 5  # everybody leaves 10 minutes later
     assert blocked["compliance"] == 0.7 and base["compliance"] == 1.0
     assert a["baseline"]["border"] is not None  # the scenario closes a line: the counterfactual is reported
     rows = list(csv.DictReader((small_run / "ete.csv").open()))
-    assert {r["variant"] for r in rows} == {"baseline", "late start", "blocked road"}
+    assert {r["variant"] for r in rows} == {"baseline", "late start", "blocked road", "low compliance"}
     assert {r["zone"] for r in rows} == {"North-east", "South-east", "all"}
 
 
@@ -86,7 +86,7 @@ def test_report_is_self_contained(small_run: Path) -> None:
     assert "<svg" in html and 'id="mapdata"' in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "the report must not load anything"
     assert "<link" not in html and "@import" not in html
-    for label in ("baseline", "late start", "blocked road"):
+    for label in ("baseline", "late start", "blocked road", "low compliance"):
         assert label in html
 
 

@@ -11,6 +11,7 @@ style of NUREG/CR-7002.
 
 from evacplan.assessment.api import Assessment, assess, received_by_safe_zone
 from evacplan.assessment.border import BorderCounterfactual, across_nodes, border_counterfactual
+from evacplan.assessment.compare import Difference, Outcome, PlanVsSimulation, compare_plan_simulation
 from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_from_curve, ete_table
 from evacplan.assessment.exposure import PlanExposure, ZoneExposure, exposure, plan_exposure
 from evacplan.assessment.io import read_assessment, write_assessment, write_csv
@@ -21,7 +22,10 @@ __all__ = [
     "Assessment",
     "BorderCounterfactual",
     "ClearanceCurve",
+    "Difference",
+    "Outcome",
     "PlanExposure",
+    "PlanVsSimulation",
     "SafeZoneNeeds",
     "VulnerableNeeds",
     "ZoneETE",
@@ -30,6 +34,7 @@ __all__ = [
     "assess",
     "border_counterfactual",
     "clearance_curves",
+    "compare_plan_simulation",
     "departed_share",
     "ete_from_curve",
     "ete_table",

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evacplan.assessment.border import BorderCounterfactual, border_counterfactual
+from evacplan.assessment.compare import PlanVsSimulation, compare_plan_simulation
 from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_table
-from evacplan.assessment.exposure import ZoneExposure, exposure
+from evacplan.assessment.exposure import ZoneExposure, exposure, plan_exposure
+from evacplan.assessment.headline import Headline, headline
 from evacplan.assessment.standards import SafeZoneNeeds, persons_per_tent, safe_zone_needs
 from evacplan.assessment.vulnerable import VulnerableNeeds, vulnerable_needs
 from evacplan.problem.problem import Problem
@@ -46,10 +48,15 @@ class Assessment:
     safe_zones, vulnerable, exposure, border, ete, curves
         The parts of the assessment (see their classes).
     summary
-        Headline figures: evacuation time, times to 50/90 %, compliance, plan method and lower bound.
+        Headline figures: evacuation time, times to 50/90 %, compliance, plan method and lower bound, persons in
+        danger after a deadline (``exposed``, each counted once).
     deadlines
         Per danger zone with a deadline (:func:`deadline_figures`): persons safe by it in the plan, at most (the
         plan's certificate) and in the simulation, with the plan's sentence on who is left and why.
+    plan_vs_simulation
+        The plan's figures beside its simulation's (``None`` without one of them).
+    headline
+        The run in plain words (``None`` only for an assessment built by hand).
     """
 
     scenario: str
@@ -68,6 +75,8 @@ class Assessment:
     summary: dict[str, Any] = field(default_factory=dict)
     provenance: str = ""
     deadlines: list[dict[str, Any]] = field(default_factory=list)
+    plan_vs_simulation: PlanVsSimulation | None = None
+    headline: Headline | None = None
 
     def __repr__(self) -> str:
         return (f"<Assessment {self.scenario!r} {self.variant} ({self.source}): {self.evacuated:,} of "
@@ -93,6 +102,8 @@ class Assessment:
             "ete": [e.to_dict() for e in self.ete],
             "curves": [c.to_dict() for c in self.curves],
             "deadlines": self.deadlines,
+            "headline": None if self.headline is None else self.headline.to_dict(),
+            "plan_vs_simulation": None if self.plan_vs_simulation is None else self.plan_vs_simulation.to_dict(),
         }
 
 
@@ -154,6 +165,7 @@ def assess(
     open_problem: Problem | None = None,
     closed_lines: list[Any] | None = None,
     variant: str = "baseline",
+    network_changed: bool = False,
 ) -> Assessment:
     """Assess a plan (and its simulation) against humanitarian standards and deadlines.
 
@@ -171,6 +183,8 @@ def assess(
         Line geometries of the closures in the network's CRS (see :func:`evacplan.assessment.border.across_nodes`).
     variant
         Variant name recorded in the result.
+    network_changed
+        Whether the variant blocks or closes roads (said among the likely causes when plan and simulation differ).
 
     Returns
     -------
@@ -211,9 +225,36 @@ def assess(
         })
     else:
         summary["evacuation_time_min"] = _minutes(plan.evacuation_time_s) if plan is not None else None
+    exp = exposure(problem, plan, simulation)
+    compared = None
+    if simulation is not None:
+        summary["exposed"] = int(simulation.exposed)
+        summary["exposure_person_min"] = round(float(simulation.exposure_person_min_by_zone.sum()), 3)
+        if plan is not None:
+            compared = compare_plan_simulation(problem, plan, simulation, network_changed=network_changed)
+            summary["plan_exposed"] = compared.plan.exposed
+            summary["plan_vs_simulation"] = compared.sentence
+    elif plan is not None:
+        pe = plan_exposure(problem, plan)
+        summary["exposed"] = pe.exposed
+        summary["exposure_person_min"] = round(float(pe.person_minutes_by_zone.sum()), 3)
+        summary["plan_exposed"] = pe.exposed
     all_ete = ete[-1]
     summary.update({"t50_min": all_ete.t50_min, "t90_min": all_ete.t90_min, "t100_min": all_ete.t100_min})
     evacuated = simulation.evacuated if simulation is not None else (plan.evacuated if plan is not None else 0)
+    needs = safe_zone_needs(
+        z.safe_names, received, z.safe_area_m2,
+        z.safe_declared_capacity if z.safe_declared_capacity.size else z.safe_capacity, z.safe_services, st,
+        residents=z.safe_residents)
+    if simulation is not None:
+        everyone = _minutes(simulation.evacuation_time_s)
+    else:
+        everyone = _minutes(plan.evacuation_time_s if plan is not None and
+                            plan.evacuated >= problem.demand.total - problem.unreachable else math.inf)
+    head = headline(problem, [e.exposed for e in exp], int(summary["exposed"]), needs, plan=plan,
+                    simulation=simulation, t90_min=all_ete.t90_min, evacuation_time_min=everyone)
+    if compared is not None:
+        head.sentences.insert(1, compared.sentence)
     return Assessment(
         scenario=problem.name,
         variant=variant,
@@ -222,16 +263,15 @@ def assess(
         evacuated=int(evacuated),
         unreachable=problem.unreachable,
         standards=standards,
-        safe_zones=safe_zone_needs(
-            z.safe_names, received, z.safe_area_m2,
-            z.safe_declared_capacity if z.safe_declared_capacity.size else z.safe_capacity, z.safe_services, st,
-            residents=z.safe_residents),
+        safe_zones=needs,
         vulnerable=vulnerable_needs(problem),
-        exposure=exposure(problem, plan, simulation),
+        exposure=exp,
         border=None if open_problem is None else border_counterfactual(problem, open_problem, closed_lines),
         ete=ete,
         curves=curves,
         summary=summary,
         provenance=problem.provenance,
         deadlines=deadline_figures(problem, plan, simulation),
+        plan_vs_simulation=compared,
+        headline=head,
     )

@@ -26,7 +26,19 @@ border-radius:4px;padding:4px 7px;font-size:12px;display:none;max-width:340px;wh
 .tools button{border:1px solid #889;background:#fff;border-radius:4px;padding:3px 9px;cursor:pointer}
 .tools button.on{background:#1f3a5f;color:#fff}
 .legend{font-size:12px;display:flex;gap:14px;flex-wrap:wrap;margin-top:6px}
+.scroll{overflow-x:auto;max-width:100%}
+.headline ul,.pvs-list{margin:4px 0 10px;padding-left:20px;max-width:1100px}.headline li,.pvs-list li{margin:3px 0}
+.headline li.pvs{font-weight:600}
 .sw{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;border:1px solid #777}
+svg.chart{max-width:100%;height:auto}
+@media (max-width:700px){main{padding:4px 8px 24px}section{padding:8px 10px}header{padding:10px 12px}
+th{white-space:normal;min-width:4em}#mapwrap{height:420px}}
+@media print{body{background:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+header{background:#fff;color:#000;border-bottom:2px solid #1f3a5f}main{padding:0;max-width:none}
+section{overflow:visible;border:none;padding:4px 0;margin:8px 0}.scroll{overflow:visible}
+table{font-size:9px;width:100%;table-layout:auto}th,td{white-space:normal;padding:2px 3px}
+#mapwrap{height:480px;break-inside:avoid}.tools button,#reset{display:none}h2{break-after:avoid}
+svg.chart{break-inside:avoid}.headline{break-inside:avoid}}
 """
 
 # The map: the variants' map data are in <script type="application/json" id="mapdata">; one SVG is drawn per

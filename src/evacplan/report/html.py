@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -102,15 +103,15 @@ def _summary(runs: list[VariantRun]) -> str:
     rows = []
     for r in runs:
         a, s = r.assessment, r.assessment.get("summary", {})
-        exposed = sum(e["exposed"] for e in a["exposure"])
-        pm = sum(e["person_minutes"] for e in a["exposure"])
+        exposed = _exposed_once(a)
+        pm = s.get("exposure_person_min", sum(e["person_minutes"] for e in a["exposure"]))
         rows.append([f"<b>{escape(r.label)}</b><br><span class='muted'>{escape(r.description)}</span>",
                      _num(a["evacuees"]), _num(a["evacuated"]), _num(a["unreachable"]),
-                     _num(s.get("evacuation_time_min"), 1), _num(s.get("t90_min"), 1),
-                     _num(s.get("plan_lower_bound_min"), 1), _num(s.get("compliance"), 2),
+                     _num(s.get("evacuation_time_min")), _num(s.get("t90_min")),
+                     _num(s.get("plan_lower_bound_min")), _num(s.get("compliance"), 2),
                      f'<span class="{"bad" if exposed else "ok"}">{exposed:,}</span>', _num(pm)])
     return _table(["variant", "evacuees", "in safety", "no path to safety", "evacuation time (min)",
-                   "90 % safe (min)", "plan lower bound (min)", "compliance", "exposed after deadline",
+                   "90 % safe (min)", "plan lower bound (min)", "compliance", "in danger after a deadline",
                    "person-minutes exposed"], rows)
 
 
@@ -133,6 +134,84 @@ def _deadlines(runs: list[VariantRun]) -> str:
         "<p class='note'>At most: a maximum flow over time to the deadline in the planning model (exact for one "
         "travel class, else an upper bound from its relaxation), counting each zone's people as if nobody else "
         "moved; no plan of the model brings more.</p>")
+
+
+def _exposed_once(a: dict[str, Any]) -> int:
+    """Persons in danger after a deadline, each counted once (older runs: the zones' sum, an upper bound)."""
+    s = a.get("summary", {})
+    if s.get("exposed") is not None:
+        return int(s["exposed"])
+    return int(sum(e["exposed"] for e in a["exposure"]))
+
+
+def _headline(runs: list[VariantRun]) -> str:
+    out = []
+    for r in runs:
+        h = r.assessment.get("headline")
+        if not h:
+            continue
+        pvs = r.assessment.get("plan_vs_simulation")
+        items = []
+        for sentence in h["sentences"]:
+            cls = ""
+            if pvs is not None and sentence == pvs["sentence"]:
+                cls = ' class="pvs ok"' if pvs["agree"] else ' class="pvs bad"'
+            items.append(f"<li{cls}>{escape(sentence)}</li>")
+        desc = f" <span class='muted'>({escape(r.description)})</span>" if r.description else ""
+        out.append(f'<div class="headline"><h3>{escape(r.label)}{desc}</h3><ul>{"".join(items)}</ul></div>')
+    if not out:
+        return ""
+    return ('<section id="headline"><h2>In short</h2>' + "".join(out) +
+            "<p class='note'>Figures from the simulation (the plan's where there is none); times rounded to the "
+            "minute; people in danger after a deadline counted once each.</p></section>")
+
+
+def _mins(v: Any) -> str:
+    if v is None:
+        return '<span class="bad">never</span>'
+    return f"{round(v):,}"
+
+
+def _plan_vs_sim(runs: list[VariantRun]) -> str:
+    both = [r for r in runs if r.assessment.get("plan_vs_simulation")]
+    if not both:
+        return ("<section id='plan-vs-sim'><h2>Plan and simulation side by side</h2><p class='muted'>No simulation "
+                "was run: the figures are the plan's.</p></section>")
+    rows, charts = [], []
+    for r in both:
+        c = r.assessment["plan_vs_simulation"]
+        p, m = c["plan"], c["simulation"]
+        differ = {d["figure"] for d in c["differences"]}
+
+        def pair(key: str, fmt: Callable[[Any], str] = _mins, p: dict[str, Any] = p, m: dict[str, Any] = m,
+                 differ: set[str] = differ) -> str:
+            sim = fmt(m[key])
+            return f'{fmt(p[key])} / ' + (f'<span class="bad">{sim}</span>' if key in differ else sim)
+
+        rows.append([escape(r.label), _num(c["compliance"], 2), pair("t50_min"), pair("t90_min"),
+                     pair("evacuation_time_min"), pair("exposed", _num), pair("person_minutes", _num),
+                     '<span class="ok">yes</span>' if c["agree"] else '<span class="bad">no</span>'])
+        pop = p["curve"]["population"] or 1
+        series = [Series("plan", p["curve"]["minutes"], [100.0 * v / pop for v in p["curve"]["evacuated"]],
+                         PALETTE[0], dash="6 3"),
+                  Series("simulation", m["curve"]["minutes"], [100.0 * v / pop for v in m["curve"]["evacuated"]],
+                         PALETTE[1])]
+        charts.append(line_chart(series, title=f"{r.label}: plan and simulation", xlabel="minutes from the start",
+                                 ylabel="% of evacuees safe", hlines=[(90.0, "90 %")], ymax=100.0, width=520,
+                                 height=300))
+    table = _table(["variant", "compliance", "50 % safe (min)<br>plan / simulation", "90 % safe (min)<br>plan / "
+                    "simulation", "everyone safe (min)<br>plan / simulation", "in danger after a deadline<br>plan / "
+                    "simulation", "person-minutes in danger<br>plan / simulation", "agree within 5 %"], rows)
+    sentences = "".join(f"<li><b>{escape(r.label)}</b>: {escape(r.assessment['plan_vs_simulation']['sentence'])}"
+                        "</li>" for r in both)
+    return ("<section id='plan-vs-sim'><h2>Plan and simulation side by side</h2>"
+            f'<div class="scroll">{table}</div><ul class="pvs-list">{sentences}</ul>'
+            f'<div class="row">{"".join(charts)}</div>'
+            "<p class='note'>The plan's figures are what it promises (its groups' arrival times; exposure counted "
+            "as the simulator counts it: at home until the planned departure, then street by street); the "
+            "simulation's are what happens when people walk it, a share (compliance) following the plan and the "
+            "others routing themselves, with queues. 'Everyone safe': everyone with a path to safety. Figures in "
+            "red differ by more than 5 % (persons in danger: and by at least 1 % of the evacuees).</p></section>")
 
 
 def _ete(runs: list[VariantRun]) -> str:
@@ -300,8 +379,11 @@ def render_report(runs: list[VariantRun], title: str | None = None) -> str:
         f"<header><h1>{escape(name)}</h1><p>Evacuation report: {len(runs)} run(s). evacplan {__version__}, "
         f"{now}. Figures are model estimates; check them against what is known on the ground.</p>{prov}</header>"
         "<main>",
-        f"<section><h2>Summary</h2>{_summary(runs)}</section>",
-        f"<section><h2>Safe by the deadlines</h2>{dl}</section>" if (dl := _deadlines(runs)) else "",
+        _headline(runs),
+        f"<section><h2>Summary</h2><div class='scroll'>{_summary(runs)}</div></section>",
+        (f"<section><h2>Safe by the deadlines</h2><div class='scroll'>{dl}</div></section>"
+         if (dl := _deadlines(runs)) else ""),
+        _plan_vs_sim(runs),
         map_section,
         f"<section><h2>Clearance</h2>{_charts(runs)}</section>",
         "<section><h2>Evacuation time estimates (NUREG/CR-7002 style)</h2>"

@@ -1,0 +1,285 @@
+"""The plan beside its simulation: the same figures from both, and in plain words where and why they differ.
+
+The plan promises arrival times (its groups' ``arrival_s`` and ``count``); the simulation lets people walk it, some
+of them not following it (compliance below 1), with queues where streets fill. Both sides are measured the same way:
+clearance curves of all evacuees, the times at which 50 %, 90 % and 100 % are in safety (:mod:`.ete`), and the
+people still inside a danger zone after its deadline, each person counted once however many zones they cross
+(:func:`evacplan.assessment.exposure.plan_exposure` counts the plan as the simulator counts itself).
+
+Two figures *differ* when a time differs by more than :data:`TOLERANCE` (5 %) of the plan's time (and by at least a
+minute), or when the people in danger differ by more than 5 % of the larger figure and by at least 1 % of the
+evacuees (the tolerance of the plan-holds benchmark). A time one side never reaches differs from one it does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evacplan.assessment.ete import ClearanceCurve, clearance_curves, ete_table
+from evacplan.assessment.exposure import plan_exposure
+from evacplan.problem.problem import Problem
+
+if TYPE_CHECKING:
+    from evacplan.planning import Plan
+    from evacplan.simulation import SimulationResult
+
+__all__ = ["TOLERANCE", "Difference", "Outcome", "PlanVsSimulation", "compare_plan_simulation"]
+
+#: Relative difference above which plan and simulation are said to differ.
+TOLERANCE = 0.05
+#: Smallest difference in persons in danger worth a sentence, as a share of the evacuees.
+PERSONS_FLOOR = 0.01
+_TIMES = (("evacuation_time_min", "everyone with a way to safety is safe"), ("t90_min", "90 % are safe"),
+          ("t50_min", "half are safe"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One side of the comparison: what the plan promises, or what the simulation shows.
+
+    Attributes
+    ----------
+    source
+        ``"plan"`` or ``"simulation"``.
+    evacuated
+        Persons in safety at the end.
+    t50_min, t90_min, t100_min
+        Minutes until 50 %, 90 % and 100 % of all evacuees are in safety (``None``: never; people with no path to
+        safety count, so ``t100_min`` is ``None`` when there are such people).
+    evacuation_time_min
+        Minutes until everyone with a path to safety is safe (``None``: some of them never are).
+    exposed
+        Persons inside a danger zone at some time after its deadline, each counted once.
+    exposed_by_zone
+        The same per danger zone (a person crossing two zones after their deadlines counts in both).
+    person_minutes
+        Person-minutes spent inside danger zones after their deadlines.
+    curve
+        Persons of all danger zones in safety over time.
+    """
+
+    source: str
+    evacuated: int
+    t50_min: float | None
+    t90_min: float | None
+    t100_min: float | None
+    evacuation_time_min: float | None
+    exposed: int
+    exposed_by_zone: dict[str, int]
+    person_minutes: float
+    curve: ClearanceCurve
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "source": self.source, "evacuated": self.evacuated, "t50_min": self.t50_min, "t90_min": self.t90_min,
+            "t100_min": self.t100_min, "evacuation_time_min": self.evacuation_time_min, "exposed": self.exposed,
+            "exposed_by_zone": dict(self.exposed_by_zone),
+            "person_minutes": self.person_minutes, "curve": self.curve.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A figure on which plan and simulation differ by more than the tolerance.
+
+    Attributes
+    ----------
+    figure
+        Key of the figure in :class:`Outcome` (``"evacuation_time_min"``, ``"t90_min"``, ``"t50_min"``,
+        ``"exposed"``).
+    plan, simulation
+        The two values (``None``: a time never reached).
+    relative
+        ``simulation / plan - 1`` (``None`` when undefined: a time never reached, or a plan figure of 0).
+    words
+        The difference in plain words.
+    """
+
+    figure: str
+    plan: float | None
+    simulation: float | None
+    relative: float | None
+    words: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"figure": self.figure, "plan": self.plan, "simulation": self.simulation,
+                "relative": None if self.relative is None else round(self.relative, 4), "words": self.words}
+
+
+@dataclass(frozen=True)
+class PlanVsSimulation:
+    """A plan and its simulation side by side (:func:`compare_plan_simulation`).
+
+    Attributes
+    ----------
+    plan, simulation
+        The figures of each side.
+    compliance
+        Share of the planned evacuees who followed the plan in the simulation.
+    differences
+        The figures that differ by more than the tolerance, most important first (empty: they agree).
+    causes
+        The likely reasons, in plain words, most likely first (empty when they agree).
+    sentence
+        One plain-words paragraph for the report's summary: they agree, or which figures differ, by how much, and
+        the likely why.
+    """
+
+    plan: Outcome
+    simulation: Outcome
+    compliance: float
+    differences: tuple[Difference, ...]
+    causes: tuple[str, ...]
+    sentence: str
+
+    @property
+    def agree(self) -> bool:
+        """Whether no figure differs by more than the tolerance."""
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``plan_vs_simulation`` of ``assessment.json`` and of the run's ``summary.json``)."""
+        return {
+            "tolerance": TOLERANCE, "agree": self.agree, "compliance": self.compliance,
+            "plan": self.plan.to_dict(), "simulation": self.simulation.to_dict(),
+            "differences": [d.to_dict() for d in self.differences], "causes": list(self.causes),
+            "sentence": self.sentence,
+        }
+
+
+def _outcome(problem: Problem, source: str, evacuated: int, last_s: float, curve_all: ClearanceCurve,
+             fine: list[ClearanceCurve], plan: Plan | None, simulation: SimulationResult | None, exposed: int,
+             by_zone: np.ndarray, person_min: float) -> Outcome:
+    ete = ete_table(problem, plan, simulation, curves=fine)[-1]
+    names = problem.zones.danger_names
+    everyone = None if not math.isfinite(last_s) else round(last_s / 60.0, 3)
+    return Outcome(source, int(evacuated), ete.t50_min, ete.t90_min, ete.t100_min, everyone, int(exposed),
+                   {n: int(by_zone[i]) for i, n in enumerate(names)}, round(float(person_min), 3), curve_all)
+
+
+def _minutes(v: float | None) -> str:
+    return "never" if v is None else f"{round(v):,} min"
+
+
+def _persons(n: float) -> str:
+    n = round(n)
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
+def _time_difference(key: str, what: str, p: float | None, s: float | None) -> Difference | None:
+    if p is None and s is None:
+        return None
+    if p is None:
+        return Difference(key, p, s, None, f"in the simulation {what} after {_minutes(s)}, while the plan never "
+                                           "gets there")
+    if s is None:
+        return Difference(key, p, s, None, f"in the simulation it never happens that {what}, while the plan has it "
+                                           f"after {_minutes(p)}")
+    if abs(s - p) < 1.0 or abs(s - p) <= TOLERANCE * p:
+        return None
+    rel = s / p - 1.0 if p > 0 else None
+    how = "later" if s > p else "earlier"
+    pct = f"{abs(rel) * 100:.0f} % {how} than" if rel is not None else f"{how} than"
+    return Difference(key, p, s, rel, f"in the simulation {what} after {_minutes(s)}, {pct} the plan's "
+                                      f"{_minutes(p)}")
+
+
+def _exposed_difference(p: int, s: int, evacuees: int) -> Difference | None:
+    diff = abs(s - p)
+    if diff == 0 or diff <= TOLERANCE * max(p, s) or diff < PERSONS_FLOOR * max(evacuees, 1):
+        return None
+    rel = s / p - 1.0 if p > 0 else None
+    words = (f"{_persons(s)} are still inside a danger zone after its deadline in the simulation, "
+             f"{'more' if s > p else 'fewer'} than the plan's {p:,}")
+    return Difference("exposed", float(p), float(s), rel, words)
+
+
+def _max_queue(simulation: SimulationResult) -> tuple[int, int]:
+    rec = simulation.edge_records
+    if not len(rec):
+        return 0, 0
+    i = int(np.argmax(rec[:, 3]))
+    return int(rec[i, 3]), int(rec[i, 0])
+
+
+def _causes(plan: Plan, simulation: SimulationResult, worse: bool, network_changed: bool) -> list[str]:
+    out = []
+    c = simulation.compliance
+    if c < 1.0 - 1e-9:
+        out.append(f"only {c * 100:.0f} % of the planned evacuees follow the plan (compliance {c:g}); the others "
+                   "leave as they get ready, not at their planned time, and take their own shortest way, crowding "
+                   "streets the plan kept for others" if worse else
+                   f"only {c * 100:.0f} % of the planned evacuees follow the plan (compliance {c:g}); the others take "
+                   "their own shortest way, which here is quicker than the plan's metered departures")
+    if simulation.stranded:
+        out.append(f"{_persons(simulation.stranded)} find no open way to safety from where they wait (closed roads "
+                   "or full safe zones)")
+    if simulation.en_route:
+        out.append(f"{_persons(simulation.en_route)} are still on their way when the simulation stops")
+    if worse:
+        q, minute = _max_queue(simulation)
+        if q > 0:
+            where = " on the streets the variant leaves open (it blocks or closes roads)" if network_changed else ""
+            out.append(f"queues the plan does not foresee form{where}: the longest holds {_persons(q)} "
+                       f"(minute {minute:,})")
+        elif network_changed:
+            out.append("the variant blocks or closes roads")
+    elif c >= 1.0 - 1e-9 and plan.time_step_s > 0:
+        out.append(f"the plan counts time in steps of {plan.time_step_s:g} s and rounds arrivals up to the end of "
+                   "a step, so it promises later times than people need")
+    return out
+
+
+def compare_plan_simulation(problem: Problem, plan: Plan, simulation: SimulationResult, *,
+                            network_changed: bool = False) -> PlanVsSimulation:
+    """The plan's figures beside its simulation's, the differences above the tolerance and their likely causes.
+
+    Parameters
+    ----------
+    problem
+        The built problem both were made for.
+    plan
+        The plan.
+    simulation
+        The simulation of ``plan``.
+    network_changed
+        Whether the run's variant blocks or closes roads (named among the causes of queues).
+
+    Returns
+    -------
+    PlanVsSimulation
+    """
+    fine_p = clearance_curves(problem, plan, None, max_points=None)
+    fine_s = clearance_curves(problem, None, simulation, max_points=None)
+    pe = plan_exposure(problem, plan)
+    reachable = problem.demand.total - problem.unreachable
+    p_last = plan.evacuation_time_s if plan.evacuated >= reachable else math.inf
+    p_side = _outcome(problem, "plan", plan.evacuated, p_last, clearance_curves(problem, plan, None)[-1], fine_p,
+                      plan, None, pe.exposed, pe.exposed_by_zone, float(pe.person_minutes_by_zone.sum()))
+    s_side = _outcome(problem, "simulation", simulation.evacuated, simulation.evacuation_time_s,
+                      clearance_curves(problem, None, simulation)[-1], fine_s, None, simulation, simulation.exposed,
+                      simulation.exposed_by_zone, float(simulation.exposure_person_min_by_zone.sum()))
+    diffs = [d for key, what in _TIMES
+             if (d := _time_difference(key, what, getattr(p_side, key), getattr(s_side, key))) is not None]
+    ex = _exposed_difference(p_side.exposed, s_side.exposed, problem.demand.total)
+    if ex is not None:
+        diffs.insert(1 if diffs and diffs[0].figure == "evacuation_time_min" else 0, ex)
+    if not diffs:
+        sentence = ("Plan and simulation agree: the times at which half, 90 % and everyone are safe, and the people "
+                    f"still in danger after the deadlines, differ by at most {TOLERANCE * 100:.0f} %.")
+        return PlanVsSimulation(p_side, s_side, simulation.compliance, (), (), sentence)
+    worse = any((d.simulation is None and d.plan is not None) or
+                (d.simulation is not None and d.plan is not None and d.simulation > d.plan) for d in diffs)
+    causes = _causes(plan, simulation, worse, network_changed)
+    sentence = ("Plan and simulation differ by more than {:.0f} %: {}.".format(
+        TOLERANCE * 100, "; ".join(d.words for d in diffs)))
+    if causes:
+        sentence += " Likely why: " + "; ".join(causes) + "."
+    return PlanVsSimulation(p_side, s_side, simulation.compliance, tuple(diffs), tuple(causes), sentence)
+
