@@ -123,8 +123,10 @@ REAL: list[tuple[str, Callable[[], Problem]]] = [
     ("SiouxFalls 50k vehicles", lambda: center_out("siouxfalls", 50_000, deadline_min=DEADLINE).problem),
     ("Anaheim 50k vehicles", lambda: center_out("anaheim", 50_000, deadline_min=DEADLINE).problem),
     ("Chicago 100k vehicles", lambda: center_out("chicago", 100_000, deadline_min=DEADLINE).problem),
-    ("Chicago 50k walking", lambda: center_out("chicago", 50_000, modes=WALK, deadline_min=DEADLINE, horizon_min=3000).problem),
-    ("Sydney 200k vehicles", lambda: center_out("sydney", 200_000, deadline_min=DEADLINE, horizon_min=3000).problem),
+    ("Chicago 50k walking",
+     lambda: center_out("chicago", 50_000, modes=WALK, deadline_min=DEADLINE, horizon_min=3000).problem),
+    ("Sydney 200k vehicles",
+     lambda: center_out("sydney", 200_000, deadline_min=DEADLINE, horizon_min=3000).problem),
     ("Sliema OSM 33k walking", osm_instance),
 ]
 

@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python -m benchmarks.bench_plan            # quality table (fast vs exact) + Sydney
     .venv/bin/python -m benchmarks.bench_plan --quick    # skip the Sydney run
+    .venv/bin/python -m benchmarks.bench_plan --sydney 1000000 --sydney-only   # only Sydney, 1,000,000 persons
 
 Figures go to stdout as a Markdown table (copied into ``benchmarks/RESULTS.md``).
 """
@@ -108,11 +109,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="skip the Sydney run")
     ap.add_argument("--sydney", type=int, default=100_000, help="persons in the Sydney run")
+    ap.add_argument("--sydney-only", action="store_true", help="only the Sydney run")
     args = ap.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, "
           f"python {platform.python_version()}")
-    quality()
-    bundled()
+    if not args.sydney_only:
+        quality()
+        bundled()
     if not args.quick:
         sydney(args.sydney)
 
