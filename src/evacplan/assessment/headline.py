@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evacplan.assessment.standards import SafeZoneNeeds
+from evacplan.network.names import describe_edge
 from evacplan.problem.problem import Problem
 
 if TYPE_CHECKING:
@@ -117,7 +118,8 @@ def _minutes(m: float | None) -> str:
 
 
 def _street_places(problem: Problem, simulation: SimulationResult) -> list[str]:
-    """The streets with the longest simulated queues, by position (latitude, longitude) and source id."""
+    """The streets with the longest simulated queues, by name (:func:`describe_edge`) and position (latitude,
+    longitude)."""
     rec = simulation.edge_records
     if not len(rec):
         return []
@@ -138,7 +140,7 @@ def _street_places(problem: Problem, simulation: SimulationResult) -> list[str]:
             where = [f"{la:.4f} N, {lo:.4f} E" for lo, la in zip(np.atleast_1d(lon), np.atleast_1d(lat), strict=True)]
         except Exception:
             pass
-    return [f"the street at {w} (edge {int(net.edge_id[e])}; queue up to {_people(int(round(max_q[e])))})"
+    return [f"{describe_edge(net, e)} at {w}, queue up to {_people(int(round(max_q[e])))}"
             for w, e in zip(where, top, strict=True)]
 
 

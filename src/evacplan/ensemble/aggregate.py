@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path, write_json
+from evacplan.network.names import edge_names
 from evacplan.problem.problem import Problem
 
 __all__ = ["BOTTLENECK_TOP", "FAN_QUANTILES", "QUANTILES", "SUMMARY_SCHEMA", "load_members", "members_table",
@@ -137,6 +138,7 @@ def bottleneck_table(records: list[dict[str, Any]], problem: Problem | None = No
         table.insert(1, "edge_id", np.asarray(net.edge_id)[edges])
         table.insert(2, "tail_id", np.asarray(net.node_id)[net.tail[edges]])
         table.insert(3, "head_id", np.asarray(net.node_id)[net.head[edges]])
+        table.insert(4, "name", edge_names(net)[edges])
     table = table.sort_values(["p_bottleneck", "mean_queue_person_min", "edge"], ascending=[False, False, True])
     return table.reset_index(drop=True)
 

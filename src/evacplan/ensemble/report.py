@@ -163,7 +163,7 @@ def report_section(out_dir: str | os.PathLike[str]) -> str:
         f"<td>{_fmt(z['clearance_min']['p90'])}</td></tr>"
         for z in s["danger_zones"]
     )
-    cols = [c for c in ("edge_id", "tail_id", "head_id") if c in edges.columns] or ["edge"]
+    cols = [c for c in ("name", "edge_id", "tail_id", "head_id") if c in edges.columns] or ["edge"]
     erows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in cols)
         + f"<td>{r['p_bottleneck'] * 100:.0f} %</td><td>{r['mean_queue_person_min']:,.0f}</td></tr>"

@@ -42,7 +42,8 @@ def compile_network(
     Returns
     -------
     Network
-        With ``edge_id`` the raw edge's ``edge_id``.
+        With ``edge_id`` the raw edge's ``edge_id`` and ``edge_name`` its ``name`` (when the raw edges have that
+        column), as an index into ``street_names``.
     """
     defaults = defaults or NetworkDefaults()
     nodes = raw.nodes.reset_index(drop=True)
@@ -82,6 +83,7 @@ def compile_network(
     tail = both.u_i.to_numpy(dtype=np.int64)
     head = both.v_i.to_numpy(dtype=np.int64)
     order, indptr = csr_from_edges(len(nodes), tail, head)
+    edge_name, street_names = _names(both, order)
     net = Network(
         node_id=nodes["id"].to_numpy(dtype=np.int64),
         x=x,
@@ -96,5 +98,19 @@ def compile_network(
         capacity_per_s=np.ascontiguousarray(capacity[:, order]),
         storage=storage[order],
         edge_id=both.edge_id.to_numpy(dtype=np.int64)[order],
+        edge_name=edge_name,
+        street_names=street_names,
     )
     return net
+
+
+def _names(edges: pd.DataFrame, order: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Per-edge index into the unique names (in CSR order), -1 for none; empty when the source has no names."""
+    if "name" not in edges.columns:
+        return np.empty(0, dtype=np.int32), ()
+    raw = edges["name"].to_numpy(dtype=object)[order]
+    text = pd.Series([s.strip() if isinstance(s, str) and s.strip() else None for s in raw], dtype=object)
+    if text.isna().all():
+        return np.empty(0, dtype=np.int32), ()
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    return codes.astype(np.int32), tuple(str(u) for u in uniques)

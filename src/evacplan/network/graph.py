@@ -74,6 +74,11 @@ class Network:
         Storage capacity of the edge in persons (length x width x jam density), ``float64[m]``.
     edge_id
         Identifier of each edge in its source (row number or OSM way id), ``int64[m]``.
+    edge_name
+        Street name of each edge as an index into :attr:`street_names`, ``int32[m]`` (-1: no name); empty when the
+        network has no names at all (see :mod:`evacplan.network.names`).
+    street_names
+        The unique street names.
     """
 
     node_id: NDArray[np.int64]
@@ -89,6 +94,8 @@ class Network:
     capacity_per_s: NDArray[np.float64]
     storage: NDArray[np.float64]
     edge_id: NDArray[np.int64]
+    edge_name: NDArray[np.int32] = field(default_factory=lambda: np.empty(0, dtype=np.int32))
+    street_names: tuple[str, ...] = ()
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
@@ -173,3 +180,7 @@ class Network:
         require(self.length_m.shape == (m,) and bool(np.all(self.length_m > 0)), "length_m must be > 0")
         require(self.storage.shape == (m,) and bool(np.all(self.storage > 0)), "storage must be > 0")
         require(self.x.shape == (n,) and self.y.shape == (n,), "coordinates")
+        names = self.edge_name
+        require(names.shape in ((0,), (m,)), f"edge_name shape {names.shape} != {(m,)}")
+        require(names.size == 0 or bool(names.min() >= -1 and names.max() < len(self.street_names)),
+                "edge_name out of range of street_names")

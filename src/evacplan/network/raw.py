@@ -22,6 +22,7 @@ EDGE_COLUMNS = {
     "walk": "whether pedestrians may use the edge",
     "vehicle": "whether motor vehicles (and carts) may use the edge",
     "edge_id": "identifier in the source (row number, OSM way id)",
+    "name": "street name (OSM name, else ref, else the road class in words), optional",
 }
 
 

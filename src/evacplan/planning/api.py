@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evacplan.errors import BoundError
+from evacplan.network.names import describe_edge
 from evacplan.planning.bounds import analytic_bound, certify, cut_bound
 from evacplan.planning.deadlines import deadline_certificates
 from evacplan.planning.exact import exact_groups
@@ -266,7 +267,7 @@ def find_bottlenecks(problem: Problem, model: PlanningModel, p: Plan, top: int =
             if n_full[k] == 0:
                 break
             out.append(
-                f"edge {net.node_id[net.tail[k]]}->{net.node_id[net.head[k]]} (index {k}) at capacity in "
+                f"{describe_edge(net, int(k), index=True)} at capacity in "
                 f"{n_full[k]} time steps, {int(persons[k])} persons"
             )
     return out

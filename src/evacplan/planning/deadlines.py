@@ -27,7 +27,7 @@ which admits every window ending by ``D``.
 
 Where the certificate is below the zone's population, the witness maximum flow says who is left inside at the
 deadline by origin, and its minimum cut (the side of the source reachable in the residual network) names what
-limits the outflow: streets (by OpenStreetMap way id and end nodes: the built network keeps no street names), full
+limits the outflow: streets (by name and end nodes, :func:`evacplan.network.names.describe_edge`), full
 safe zones (by name), and departures (people who leave too late for the deadline by the mobilisation curve). What
 extra capacity buys is measured by solving again with one more person per second on a cut street (or 10 % more
 room in a full safe zone).
@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 from ortools.graph.python import max_flow
 
 from evacplan.errors import BoundError
+from evacplan.network.names import describe_edge
 from evacplan.planning.model import PlanningModel
 from evacplan.planning.result import Plan
 from evacplan.planning.ten import (
@@ -368,12 +369,6 @@ def _left_by_origin(problem: Problem, got: _Solved, rows: NDArray[np.int64]
     return tuple((int(net.node_id[o]), int(per[o])) for o in order[:TOP]), int(nodes.size)
 
 
-def _street_name(problem: Problem, e: int) -> str:
-    net = problem.network
-    return (f"street {net.node_id[net.tail[e]]}->{net.node_id[net.head[e]]} (OSM way {net.edge_id[e]})"
-            if net.edge_id.size == net.n_edges else f"edge {e}")
-
-
 def _cut_parts(problem: Problem, got: _Solved) -> tuple[CutPart, ...]:
     """The arcs leaving the source side of the minimum cut, summed per street, safe zone and for departures."""
     ten, side = got.ten, got.source_side
@@ -382,7 +377,7 @@ def _cut_parts(problem: Problem, got: _Solved) -> tuple[CutPart, ...]:
     e_sel = at & (ten.kind == ARC_EDGE)
     per_edge = np.bincount(ten.ref[e_sel], weights=ten.capacity[e_sel], minlength=problem.network.n_edges)
     for e in np.flatnonzero(per_edge > 0):
-        parts.append(CutPart("street", _street_name(problem, int(e)), int(per_edge[e]), int(e)))
+        parts.append(CutPart("street", describe_edge(problem.network, int(e)), int(per_edge[e]), int(e)))
     z_sel = at & (ten.kind == ARC_ZONE)
     for a in np.flatnonzero(z_sel):
         z = int(ten.ref[a])

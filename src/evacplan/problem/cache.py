@@ -30,7 +30,7 @@ from evacplan.scenario.schema import GroupSpec, ModeSpec, Scenario, StandardsSpe
 __all__ = ["cache_dir", "cache_key", "load_cached", "store_cached"]
 
 log = logging.getLogger(__name__)
-_FORMAT = 3  # bump whenever what a build produces changes
+_FORMAT = 4  # bump whenever what a build produces changes
 
 
 _CHOSEN: dict[str, Path | None] = {}
@@ -117,7 +117,8 @@ def load_cached(key: str) -> Problem | None:
 def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     net, z, d = p.network, p.zones, p.demand
     arrays = {f"net_{k}": getattr(net, k) for k in ("node_id", "x", "y", "indptr", "tail", "head", "length_m",
-                                                    "speed_mps", "capacity_per_s", "storage", "edge_id")}
+                                                    "speed_mps", "capacity_per_s", "storage", "edge_id",
+                                                    "edge_name")}
     arrays.update({f"zone_{k}": getattr(z, k) for k in ("danger_deadline_s", "node_danger", "safe_capacity",
                                                         "node_safe", "safe_area_m2", "safe_residents",
                                                         "safe_declared_capacity")})
@@ -126,7 +127,8 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     arrays["departure_cdf"] = p.departure_cdf
     arrays["reachable"] = p.reachable
     meta = {
-        "name": p.name, "crs": net.crs, "modes": [dataclasses.asdict(m) for m in p.modes],
+        "name": p.name, "crs": net.crs, "street_names": list(net.street_names),
+        "modes": [dataclasses.asdict(m) for m in p.modes],
         "groups": [dataclasses.asdict(g) for g in d.groups], "danger_names": list(z.danger_names),
         "safe_names": list(z.safe_names), "time_step_s": p.time_step_s, "horizon_s": p.horizon_s, "seed": p.seed,
         "off_network": p.off_network, "standards": dataclasses.asdict(p.standards), "closed_edges": p.closed_edges,
@@ -140,7 +142,8 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
 def _from_arrays(a: dict[str, np.ndarray], meta: dict) -> Problem:  # type: ignore[type-arg]
     modes = tuple(ModeSpec(**m) for m in meta["modes"])
     net_arrays: dict[str, Any] = {k[4:]: v for k, v in a.items() if k.startswith("net_")}
-    net = Network(crs=meta["crs"], modes=tuple(m.name for m in modes), **net_arrays)
+    net = Network(crs=meta["crs"], modes=tuple(m.name for m in modes),
+                  street_names=tuple(str(s) for s in meta.get("street_names", ())), **net_arrays)
     zones = ZoneMap(danger_names=tuple(meta["danger_names"]), safe_names=tuple(meta["safe_names"]),
                     safe_services={k[4:]: v for k, v in a.items() if k.startswith("svc_")},
                     **{k[5:]: v for k, v in a.items() if k.startswith("zone_")})

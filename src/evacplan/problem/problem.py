@@ -97,7 +97,8 @@ class Problem:
         layer
             ``"nodes"``: one point per node with ``node_id``, ``danger_zone`` and ``safe_zone`` (names, ``""`` when
             outside) and ``evacuees`` starting there; ``"edges"``: one line per directed edge with ``edge``,
-            ``edge_id``, ``from_id``, ``to_id``, ``length_m`` and each mode's ``capacity_p_per_s_<mode>``.
+            ``edge_id``, ``from_id``, ``to_id``, ``name`` (street name, ``""`` for none), ``length_m`` and each
+            mode's ``capacity_p_per_s_<mode>``.
 
         Returns
         -------
@@ -111,6 +112,7 @@ class Problem:
         import geopandas as gpd
 
         from evacplan.network.geometry import edge_lines, node_points
+        from evacplan.network.names import edge_names
 
         net, zones = self.network, self.zones
         crs = net.crs or None
@@ -122,7 +124,7 @@ class Problem:
                                      "evacuees": evacuees.astype(np.int64)}, geometry=node_points(net), crs=crs)
         if layer == "edges":
             columns = {"edge": np.arange(net.n_edges), "edge_id": net.edge_id, "from_id": net.node_id[net.tail],
-                       "to_id": net.node_id[net.head], "length_m": net.length_m}
+                       "to_id": net.node_id[net.head], "name": edge_names(net), "length_m": net.length_m}
             columns.update({f"capacity_p_per_s_{m}": net.capacity_per_s[k] for k, m in enumerate(net.modes)})
             return gpd.GeoDataFrame(columns, geometry=edge_lines(net), crs=crs)
         raise ValueError(f"unknown layer {layer!r}; choose 'nodes' or 'edges'")

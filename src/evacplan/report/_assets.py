@@ -54,7 +54,8 @@ let view = null, home = null;
 function el(tag, attrs, parent){const e=document.createElementNS(NS, tag);
   for(const k in attrs){e.setAttribute(k, attrs[k]);} if(parent){parent.appendChild(e);} return e;}
 function fmt(v){return (v===null||v===undefined)?'n/a':(typeof v==='number'?v.toLocaleString('en-US',
-  {maximumFractionDigits:1}):String(v));}
+  {maximumFractionDigits:1}):String(v).replace(/[&<>"]/g, c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'})[c]));}
+function streetName(E, k){const i = E.name ? E.name[k] : -1; return i>=0 ? E.names[i] : undefined;}
 function ringPath(rings, H){return rings.map(r=>'M'+r.map(p=>p[0].toFixed(1)+' '+(H-p[1]).toFixed(1))
   .join('L')).join(' ');}
 function setView(v){view=v; svg.setAttribute('viewBox', v.join(' '));}
@@ -92,7 +93,8 @@ function draw(i){
     const c = f>0 ? 'hsl(' + (210-190*Math.sqrt(f/fmax)).toFixed(0) + ',80%,42%)' : '#a9b0b8';
     const ln = el('line', {x1:xs[a], y1:H-ys[a], x2:xs[b], y2:H-ys[b], stroke:c, 'stroke-width':w,
       'stroke-linecap':'round', 'vector-effect':'non-scaling-stroke', class:'edge'}, ge);
-    ln.dataset.tip = JSON.stringify({kind:'street', edge:E.edge[k], persons:f, max_queue:E.queue[k]});
+    ln.dataset.tip = JSON.stringify({kind:'street', name:streetName(E, k), edge:E.edge[k], persons:f,
+      max_queue:E.queue[k]});
   }
   const gb = el('g', {id:'bottlenecks'}, svg);
   for(const k of E.bottleneck){
@@ -100,7 +102,8 @@ function draw(i){
     const ln = el('line', {x1:xs[a], y1:H-ys[a], x2:xs[b], y2:H-ys[b], stroke:'#e00000', 'stroke-width':10,
       'stroke-opacity':0.55, 'stroke-linecap':'round', 'vector-effect':'non-scaling-stroke', class:'bottleneck'},
       gb);
-    ln.dataset.tip = JSON.stringify({kind:'bottleneck', edge:E.edge[k], persons:E.flow[k], max_queue:E.queue[k]});
+    ln.dataset.tip = JSON.stringify({kind:'bottleneck', name:streetName(E, k), edge:E.edge[k], persons:E.flow[k],
+      max_queue:E.queue[k]});
   }
   const gc = el('g', {id:'closed'}, svg);
   for(const c of m.closed){

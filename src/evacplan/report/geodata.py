@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path
 from evacplan.network.geometry import edge_lines, path_lines
+from evacplan.network.names import edge_names
 from evacplan.planning.paths import edge_persons
 from evacplan.planning.views import main_routes
 from evacplan.problem.problem import Problem
@@ -63,7 +64,7 @@ def _plan_bottleneck_edges(plan: Plan | None) -> list[int]:
         return []
     out = []
     for text in plan.bottlenecks:
-        m = re.search(r"\(index (\d+)\)", text)
+        m = re.search(r"\bindex (\d+)\)", text)  # describe_edge(..., index=True); older plans: "(index k)"
         if m:
             out.append(int(m.group(1)))
     return out
@@ -73,7 +74,8 @@ def edge_metrics(problem: Problem, plan: Plan | None = None, simulation: Simulat
         pd.DataFrame):
     """One row per directed edge: persons planned through it, simulated flow, queues, whether it is a bottleneck.
 
-    Columns: ``edge``, ``from_id``, ``to_id``, ``length_m``, ``capacity_p_per_s`` (walking, or the first mode),
+    Columns: ``edge``, ``from_id``, ``to_id``, ``name`` (the street name, ``""`` where the network has none),
+    ``length_m``, ``capacity_p_per_s`` (walking, or the first mode),
     ``plan_persons``, ``sim_persons`` (persons who left the edge), ``max_queue`` and ``queue_minutes`` (minutes with
     a queue), ``bottleneck`` (among the edges with the longest queues, or named by the planner).
     """
@@ -103,6 +105,7 @@ def edge_metrics(problem: Problem, plan: Plan | None = None, simulation: Simulat
         "edge": np.arange(m, dtype=np.int64),
         "from_id": net.node_id[net.tail],
         "to_id": net.node_id[net.head],
+        "name": edge_names(net),
         "length_m": np.round(net.length_m, 2),
         "capacity_p_per_s": np.round(net.capacity_per_s[walk], 4),
         "plan_persons": np.rint(plan_p).astype(np.int64),
@@ -219,6 +222,8 @@ def map_data(
 ) -> dict[str, Any]:
     """The compact map the HTML report draws: nodes, undirected edges with flows, zones, closures, exposure.
 
+    Edges carry ``name``, an index into ``names`` (the network's street names), -1 where there is none.
+
     Coordinates are metres in the network's CRS relative to ``origin`` (the lower-left corner), y up. ``edges`` is
     :func:`edge_metrics` of the run when already computed.
     """
@@ -237,6 +242,8 @@ def map_data(
     np.logical_or.at(u_bn, inv, em["bottleneck"].to_numpy())
     u_edge = np.zeros(uniq.size, dtype=np.int64)
     u_edge[inv] = np.arange(net.n_edges)
+    has_names = net.edge_name.shape[0] == net.n_edges
+    u_name = net.edge_name[u_edge].astype(np.int64) if has_names else np.full(uniq.size, -1, dtype=np.int64)
     exposed_nodes: list[list[float]] = []
     if plan is not None:
         from evacplan.assessment.exposure import plan_exposure
@@ -273,6 +280,8 @@ def map_data(
             "queue": np.rint(u_queue).astype(np.int64).tolist(),
             "bottleneck": np.flatnonzero(u_bn).tolist(),
             "edge": u_edge.tolist(),
+            "name": u_name.tolist(),
+            "names": list(net.street_names) if has_names else [],
         },
         "flow_source": "simulation" if simulation is not None else "plan",
         "danger_zones": features(zones["danger_zones"]),

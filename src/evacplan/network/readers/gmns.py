@@ -5,7 +5,8 @@ Columns read. ``node.csv``: ``node_id``, ``x_coord``, ``y_coord`` (required). ``
 ``lanes`` (in the link's direction), ``free_speed`` (km/h), ``capacity`` (vehicles per hour *per lane*),
 ``facility_type`` or ``link_type_name`` (taken as the OSM ``highway`` class when it is one), ``allowed_uses``
 (``"auto;walk"``, ``"walk"``, ...; empty means all uses), ``directed`` (links are directed unless it is
-0/false, in which case vehicles may use them both ways) and ``geometry`` (WKT LineString).
+0/false, in which case vehicles may use them both ways), ``geometry`` (WKT LineString) and ``name`` (the street
+name; where a link of a file with names has none, its road class in words, e.g. ``"unnamed footway"``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from evacplan.errors import ScenarioError
 from evacplan.network.attributes import ROAD_CLASSES
+from evacplan.network.names import fallback_names
 from evacplan.network.raw import EDGE_COLUMNS, RawNetwork
 
 __all__ = ["read_gmns"]
@@ -84,6 +86,13 @@ def _highway(df: pd.DataFrame) -> pd.Series:
     return pd.Series([h if isinstance(h, str) else None for h in out], dtype=object)
 
 
+def _names(df: pd.DataFrame, highway: pd.Series) -> pd.Series:
+    if "name" not in df.columns:
+        return pd.Series([None] * len(df), dtype=object)
+    names = [str(s).strip() if pd.notna(s) and str(s).strip() else None for s in df["name"]]
+    return pd.Series(fallback_names(names, [None] * len(df), list(highway)), dtype=object)
+
+
 def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
     """Read a GMNS network.
 
@@ -136,6 +145,7 @@ def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
         oneway = ~ldf["directed"].astype(str).str.strip().str.lower().isin(_FALSE).to_numpy()
     else:
         oneway = np.ones(len(ldf), dtype=bool)
+    highway = _highway(ldf)
     walk, vehicle = _uses(ldf["allowed_uses"]) if "allowed_uses" in ldf.columns else (
         np.ones(len(ldf), bool), np.ones(len(ldf), bool))
     edges = pd.DataFrame(
@@ -143,7 +153,7 @@ def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
             "u": _ids(link_path, ldf, "from_node_id"),
             "v": _ids(link_path, ldf, "to_node_id"),
             "length_m": np.where(np.isfinite(length) & (length > 0), length, np.nan),
-            "highway": _highway(ldf),
+            "highway": highway,
             "width_m": np.nan,
             "lanes": lanes,
             "vehicle_speed_mps": np.where(np.isfinite(speed) & (speed > 0), speed, np.nan),
@@ -152,6 +162,7 @@ def read_gmns(path: str | Path, *, crs: str | None = None) -> RawNetwork:
             "walk": walk,
             "vehicle": vehicle,
             "edge_id": _ids(link_path, ldf, "link_id"),
+            "name": _names(ldf, highway),
         }
     )[list(EDGE_COLUMNS)]
     missing = np.setdiff1d(np.union1d(edges.u.to_numpy(), edges.v.to_numpy()), nodes["id"].to_numpy())

@@ -15,6 +15,8 @@ attributes whichever file it came from:
 * ``vehicle`` is False on footways, paths, steps, pedestrian streets, cycleways (and similar), and where
   ``access``, ``motor_vehicle`` or ``motorcar`` is ``no`` / ``private``; ``walk`` is False on motorways and
   where ``foot=no`` (or ``access=no`` without a ``foot`` permission).
+* ``name`` is the street name: the ``name`` tag, else ``ref`` (``"road 170"`` for a bare number), else the road
+  class in words (``"unnamed footway"``); see :mod:`evacplan.network.names`.
 
 OpenStreetMap data is (c) OpenStreetMap contributors, ODbL 1.0.
 """
@@ -34,6 +36,7 @@ import pandas as pd
 
 from evacplan.errors import ScenarioError
 from evacplan.network.attributes import ROAD_CLASSES
+from evacplan.network.names import fallback_names
 from evacplan.network.raw import EDGE_COLUMNS, RawNetwork
 
 if TYPE_CHECKING:
@@ -53,7 +56,7 @@ NETWORK_TYPES = ("walking", "driving", "all")
 
 #: Tags read from each way (besides ``highway``).
 _TAGS = ("oneway", "lanes", "maxspeed", "width", "est_width", "access", "motor_vehicle", "motorcar", "foot",
-         "junction")
+         "junction", "name", "ref")
 
 _NO_VEHICLE_CLASSES = frozenset(
     {"footway", "path", "steps", "pedestrian", "cycleway", "bridleway", "corridor", "elevator", "trail",
@@ -258,6 +261,7 @@ def edges_from_osm_tags(
             "walk": walk,
             "vehicle": vehicle,
             "edge_id": way_id.to_numpy(dtype=np.int64),
+            "name": pd.Series(fallback_names(tags["name"], tags["ref"], highway), dtype=object),
         }
     )
     return edges[list(EDGE_COLUMNS)], flip
@@ -325,7 +329,7 @@ def _read_pbf(path: Path, network_type: str) -> RawNetwork:
             out = osm.get_network(
                 network_type="all" if network_type == "all" else network_type,
                 nodes=True,
-                extra_attributes=[k for k in _TAGS if k != "oneway"],
+                extra_attributes=[k for k in _TAGS if k not in ("oneway", "name")],
             )
     except Exception as exc:  # pyrosm raises its own InvalidOSMFileError and others for broken files
         raise ScenarioError(f"{path}: cannot read as an OSM PBF file ({type(exc).__name__}: {exc})") from exc

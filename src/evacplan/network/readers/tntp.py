@@ -100,8 +100,8 @@ def read_tntp(
     -------
     RawNetwork
         Edges carry ``length_m``, ``capacity_vph``, ``vehicle_speed_mps`` and ``lanes`` (from the file's ``lanes``
-        column, else ``round(capacity / 1800)`` between 1 and 4). Zone-connector links (free-flow time and length 0)
-        are kept with a minimum length of 1 m.
+        column, else ``round(capacity / 1800)`` between 1 and 4) and no street names. Zone-connector links
+        (free-flow time and length 0) are kept with a minimum length of 1 m.
     """
     net_path = Path(net_path)
     text = net_path.read_text(errors="replace")
@@ -153,6 +153,7 @@ def read_tntp(
             "walk": True,
             "vehicle": True,
             "edge_id": np.arange(len(df), dtype=np.int64),
+            "name": pd.Series([None] * len(df), dtype=object),
         }
     )
     edges = edges[edges.u != edges.v].reset_index(drop=True)
