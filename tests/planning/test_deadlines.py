@@ -59,6 +59,32 @@ def test_shared_bottleneck_certificate_by_hand(method):
     assert cert[1].max_safe_after_earlier == 500
 
 
+def test_cut_and_bottlenecks_name_the_street():
+    # the only way out, 2->3, is a named street: the cut, the extra capacity and the bottlenecks say its name
+    names = ["Triq il-Kbira", None, "Triq il-Kbira San Guzepp"]
+    p = shared_problem(names=names)
+    result = plan(p)
+    urgent = result.deadlines[0]
+    e = urgent.cut[0].index
+    assert (int(p.network.tail[e]), int(p.network.head[e])) == (2, 3)
+    assert urgent.cut[0].name == "Triq il-Kbira San Guzepp (from node 2 to 3)"
+    assert "the limit is Triq il-Kbira San Guzepp (from node 2 to 3)" in urgent.sentence()
+    assert urgent.extra == (("Triq il-Kbira San Guzepp (from node 2 to 3)", "+1 person/s", 20),)
+    assert urgent.to_dict()["limits"][0]["name"].startswith("Triq il-Kbira San Guzepp")
+    assert result.bottlenecks[0].startswith(f"Triq il-Kbira San Guzepp (from node 2 to 3, index {e}) at capacity")
+    from evacplan.report.geodata import _plan_bottleneck_edges, edge_metrics
+
+    assert _plan_bottleneck_edges(result) == [e]
+    table = edge_metrics(p, result)
+    assert table["name"].tolist() == ["Triq il-Kbira", "", "Triq il-Kbira San Guzepp"]
+    assert table["bottleneck"].tolist() == [False, False, True]
+    # without names the same sentences fall back to end nodes and source ids
+    plain = plan(shared_problem())
+    assert plain.deadlines[0].cut[0].name.startswith("edge 2->3 (source id ")
+    assert plain.bottlenecks[0].startswith("edge 2->3 (source id ") and f"index {e})" in plain.bottlenecks[0]
+    assert _plan_bottleneck_edges(plain) == [e]
+
+
 def test_priority_figure_below_the_certificate():
     # zone 1 by 10 min as well: both zones compete for the 480 places
     p = toy_problem(4, SHARED, {0: 500, 1: 500}, {3: 0}, danger={0: 0, 1: 1}, deadlines_s=[600, 600],

@@ -54,6 +54,8 @@ def test_csv_tables(small_run: Path) -> None:
     assert {r["group"] for r in vul} == {"reduced_mobility"}
     edges = list(csv.DictReader((small_run / "baseline" / "edges.csv").open()))
     assert sum(int(r["plan_persons"]) for r in edges) > 0
+    names = {r["name"] for r in edges}
+    assert {"Aleksanterinkatu", "Keskuskatu"} <= names and "" not in names  # the GraphML's street names
 
 
 def test_geopackage_layers(small_run: Path) -> None:
@@ -61,7 +63,7 @@ def test_geopackage_layers(small_run: Path) -> None:
     names = [name for name, _ in pyogrio.list_layers(path)]
     assert names == list(GPKG_LAYERS)
     want = {
-        "edges": {"edge", "from_id", "to_id", "plan_persons", "sim_persons", "max_queue", "bottleneck"},
+        "edges": {"edge", "from_id", "to_id", "name", "plan_persons", "sim_persons", "max_queue", "bottleneck"},
         "routes": {"origin_id", "danger_zone", "safe_zone", "persons", "first_departure_min", "last_arrival_min"},
         "danger_zones": {"name", "population", "deadline_min", "t90_min", "t100_min", "exposed", "person_minutes"},
         "safe_zones": {"name", "received", "site_m2_per_person", "site_gap_km2", "tents_needed", "water_gap_m3_day",
@@ -76,6 +78,7 @@ def test_geopackage_layers(small_run: Path) -> None:
         assert want[layer] <= set(gdf.columns), (layer, want[layer] - set(gdf.columns))
     edges = gpd.read_file(path, layer="edges")
     assert edges["plan_persons"].sum() > 0 and edges["bottleneck"].any()
+    assert (edges["name"] != "").all() and edges.loc[edges["bottleneck"], "name"].str.len().gt(0).all()
     assert edges.geom_type.eq("LineString").all()
     zones = gpd.read_file(path, layer="danger_zones")
     assert zones.geom_type.isin(["Polygon", "MultiPolygon"]).all() and zones["population"].sum() > 0
@@ -149,3 +152,14 @@ def test_deadlines_side_by_side(small_run: Path) -> None:
         assert z["sentence"].startswith(f"{z['name']}: at most {z['max_safe']:,} of {z['population']:,} people")
     html = (small_run / "report.html").read_text()
     assert "Safe by the deadlines" in html and zones[0]["sentence"].split(";")[0] in html
+
+
+def test_sentences_name_the_streets(small_run: Path) -> None:
+    a = json.loads((small_run / "baseline" / "assessment.json").read_text())
+    queues = [s for s in a["headline"]["sentences"] if "longest queues: " in s]
+    assert queues, a["headline"]["sentences"]
+    places = queues[0].split("longest queues: ", 1)[1].split("; ")
+    # the GraphML names every street: "<name> (from node A to B) at <lat> N, <lon> E, queue up to N people"
+    assert all(re.match(r"^[^(]+ \(from node \d+ to \d+\) at [\d.]+ N, [\d.]+ E, queue up to ", p) for p in places)
+    html = (small_run / "report.html").read_text()
+    assert "Aleksanterinkatu" in html  # the map's street names

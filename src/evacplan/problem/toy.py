@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,16 @@ from evacplan.problem.reach import reachable_rows
 from evacplan.scenario.schema import GroupSpec, ModeSpec
 
 __all__ = ["toy_problem"]
+
+
+def _edge_names(names: Sequence[str | None] | None, order: np.ndarray) -> dict[str, Any]:
+    if names is None:
+        return {}
+    if len(names) != len(order):
+        raise ValueError(f"names: {len(names)} given for {len(order)} edges")
+    table = list(dict.fromkeys(n for n in names if n))
+    index = np.array([table.index(n) if n else -1 for n in names], dtype=np.int32)
+    return {"edge_name": index[order], "street_names": tuple(table)}
 
 
 def toy_problem(
@@ -31,6 +42,7 @@ def toy_problem(
     horizon_s: float | None = None,
     group_speeds_mps: Sequence[float] = (),
     xy: Sequence[tuple[float, float]] | None = None,
+    names: Sequence[str | None] | None = None,
 ) -> Problem:
     """Build a one-mode (walking) problem from an edge list.
 
@@ -62,6 +74,8 @@ def toy_problem(
         Walking speeds of extra demographic groups (group 0 walks at 1 m/s, the edges' own speed).
     xy
         Node coordinates (default: nodes on a line 100 m apart).
+    names
+        Street name of each edge (``None`` for none), in the order of ``edges`` (default: no names).
     """
     tail = np.array([e[0] for e in edges], dtype=np.int64)
     head = np.array([e[1] for e in edges], dtype=np.int64)
@@ -87,6 +101,7 @@ def toy_problem(
         capacity_per_s=cap[order][None, :].copy(),
         storage=storage[order].copy(),
         edge_id=order.copy(),
+        **_edge_names(names, order),
     )
     if departure_cdf is None:
         n_steps = int(np.ceil(horizon_s / time_step_s)) if horizon_s is not None else 1000
