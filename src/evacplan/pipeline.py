@@ -199,6 +199,8 @@ def run_scenario(
         When planning or simulating would need more memory than the limit.
     evacplan.errors.OutputError
         When ``out_dir`` is a file, a folder evacplan did not write, or cannot be written.
+    evacplan.errors.InputError
+        When ``options.start`` is not a time of day ``HH:MM``.
     """
     opts = options or RunOptions()
     t_all, c_all = time.perf_counter(), time.process_time()

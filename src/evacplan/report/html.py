@@ -440,7 +440,9 @@ def render_report(runs: list[VariantRun], title: str | None = None, start: str |
     name = title or runs[0].assessment.get("scenario", "evacplan")
     provenance = runs[0].assessment.get("provenance") or ""
     prov = f"<p class='provenance'><b>{escape(provenance)}</b></p>" if provenance else ""
-    maps: list[dict[str, Any]] = [{"label": r.label, "map": r.map} for r in runs if r.map is not None]
+    # the schedule's routes are for the handouts: the interactive map does not draw them
+    maps: list[dict[str, Any]] = [{"label": r.label, "map": {k: v for k, v in r.map.items() if k != "routes"}}
+                                  for r in runs if r.map is not None]
     buttons = "".join(f'<button data-i="{i}" class="{"on" if i == 0 else ""}">{escape(str(m["label"]))}</button>'
                       for i, m in enumerate(maps))
     data = json.dumps(maps, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
