@@ -13,6 +13,8 @@ Layout of a run folder (every file written atomically)::
         simulation/             summary.json, clearance.parquet, edge_states.parquet (evacplan.simulation)
         assessment.json         + safe_zones.csv, vulnerable.csv, exposure.csv, border.csv, ete.csv
         edges.csv, routes.csv   per-edge flows and queues; main route per origin and safe zone
+        schedule.csv            the departure schedule: per neighbourhood, when to leave, which streets, where to
+        handouts.html           one printable page per danger zone: its schedule, a map of its routes, services
         map.json                what the report's map draws
         evacplan.gpkg           edges, routes, danger_zones, safe_zones, closed (network CRS)
         inputs/                 changed layers of a variant (danger zones, closures)
@@ -32,8 +34,8 @@ from typing import Any
 
 from evacplan._atomic import check_output_folder, replaced_folder, write_json, write_manifest
 from evacplan.assessment import assess, write_assessment, write_csv
+from evacplan.errors import InputError, ScenarioInvalid
 from evacplan.errors import Problem as Problem_
-from evacplan.errors import ScenarioInvalid
 from evacplan.planning import Plan, write_plan
 from evacplan.planning import plan as make_plan
 from evacplan.problem import Problem, build_problem
@@ -44,6 +46,8 @@ from evacplan.problem.resources import check_memory
 from evacplan.problem.sanity import require_sane
 from evacplan.progress import Progress
 from evacplan.report.geodata import edge_metrics, main_routes, map_data, scenario_layers, write_geopackage
+from evacplan.report.handouts import write_handouts
+from evacplan.report.schedule import departure_schedule, parse_start, write_schedule_csv
 from evacplan.scenario import Scenario, load_scenario
 from evacplan.scenario.variants import BASELINE, VariantSpec, slug, variant_scenario
 from evacplan.simulation import DEFAULT_STUCK_S, simulate, write_simulation
@@ -77,6 +81,9 @@ class RunOptions:
         Write ``report.html``.
     force
         Proceed although the sanity checks find the baseline or a variant implausible.
+    start
+        Clock time of the start, ``"HH:MM"``: the departure schedule, the report and the handouts then give clock
+        times (``None``: minutes from the start, ``T+12 min``).
     """
 
     method: str = "fast"
@@ -86,6 +93,7 @@ class RunOptions:
     cache: bool = True
     report: bool = True
     force: bool = False
+    start: str | None = None
 
 
 @dataclass
@@ -191,9 +199,15 @@ def run_scenario(
         When planning or simulating would need more memory than the limit.
     evacplan.errors.OutputError
         When ``out_dir`` is a file, a folder evacplan did not write, or cannot be written.
+    evacplan.errors.InputError
+        When ``options.start`` is not a time of day ``HH:MM``.
     """
     opts = options or RunOptions()
     t_all, c_all = time.perf_counter(), time.process_time()
+    try:
+        parse_start(opts.start)
+    except ValueError as exc:
+        raise InputError(f"--start: {exc}") from None
     out = check_output_folder(out_dir)
     scenario = load_scenario(scenario_path)
     variants = _select_variants(scenario, opts.variants)
@@ -264,7 +278,7 @@ def run_scenario(
             from evacplan.report.html import write_report
 
             st.start("report", "writing the report")
-            write_report([stage], stage / "report.html")
+            write_report([stage], stage / "report.html", start=opts.start)
             result.report = out / "report.html"
             st.finish()
         result.timings = {**st.timings, "total": round(time.perf_counter() - t_all, 3)}
@@ -288,6 +302,7 @@ def run(
     cache: bool = True,
     report: bool = True,
     force: bool = False,
+    start: str | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """The main job from a notebook: :func:`run_scenario` with the :class:`RunOptions` as keyword arguments.
@@ -298,7 +313,7 @@ def run(
         The scenario file (``None``: the bundled default).
     out_dir
         The run folder (see :func:`run_scenario`).
-    method, compliance, simulate, variants, cache, report, force
+    method, compliance, simulate, variants, cache, report, force, start
         The fields of :class:`RunOptions` (``variants=()`` runs the baseline only).
     progress
         ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`).
@@ -316,7 +331,7 @@ def run(
     """
     options = RunOptions(method=method, compliance=compliance, simulate=simulate,
                          variants=None if variants is None else tuple(variants), cache=cache, report=report,
-                         force=force)
+                         force=force, start=start)
     return run_scenario(scenario, out_dir, options, progress=progress)
 
 
@@ -373,8 +388,11 @@ def _run_one(
     write_csv(folder / "edges.csv", em.to_dict("records"))
     routes, _ = main_routes(problem, pl)
     write_csv(folder / "routes.csv", routes.to_dict("records"), list(routes.columns))
-    write_json(folder / "map.json", map_data(problem, layers, data, pl, sim, edges=em))
+    schedule = departure_schedule(problem, pl, opts.start)
+    write_schedule_csv(folder / "schedule.csv", schedule[0])
+    write_json(folder / "map.json", map_data(problem, layers, data, pl, sim, edges=em, schedule=schedule))
     write_geopackage(folder / "evacplan.gpkg", problem, layers, data, pl, sim, edges=em)
+    write_handouts(folder, folder / "handouts.html", start=opts.start, title=f"{scenario.name}: {name}")
     return pl
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -109,12 +110,79 @@ def test_layout_fits_the_page(page_of, small_run: Path, width: int, media: str) 
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than the window at {width} px ({media})"
     assert [u for u in requests if not u.startswith("file:")] == []
-    for sel in ("#headline", "#headline li.pvs", "#plan-vs-sim table", "#plan-vs-sim svg.chart", "#map"):
+    for sel in ("#headline", "#headline li.pvs", "#plan-vs-sim table", "#plan-vs-sim svg.chart", "#map",
+                "#schedule table.schedule", "#maplegend", "#flowlegend svg", "#scalebar .bar", "#north",
+                "#map text.zone-label.danger", "#map text.zone-label.safe"):
         assert _drawn(page.locator(sel).first.bounding_box()), sel
+    # the legend, scale bar, north arrow and the zones' names lie within the map's frame and the window
+    frame = page.locator("#mapwrap").bounding_box()
+    assert frame is not None
+    for sel in ("#scalebar", "#north", "#map text.zone-label"):
+        loc = page.locator(sel)
+        for i in range(loc.count()):
+            b = loc.nth(i).bounding_box()
+            assert b is not None, sel
+            if "label" in sel:  # a name is drawn where its centre is on the map
+                assert frame["x"] <= b["x"] + b["width"] / 2 <= frame["x"] + frame["width"], sel
+            else:
+                assert frame["x"] - 1 <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"] + 1, sel
+    assert page.locator("#map text.zone-label").count() == 3
+    assert page.locator("#flowlegend > span").count() == 4
+    assert page.locator("#scalebar .len").inner_text().endswith(" m") or "km" in page.locator("#scalebar").inner_text()
+    for i in range(page.locator("#maplegend").count()):
+        b = page.locator("#maplegend").nth(i).bounding_box()
+        assert b is not None and b["x"] + b["width"] <= width + 1
     # the headline is the first section, and every variant's sentence on plan and simulation is in it
     assert page.locator("main > section").first.get_attribute("id") == "headline"
     assert page.locator("#headline li.pvs").count() == 4
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"report-{width}-{media}.png"), full_page=True)
     assert (SCREENSHOTS / f"report-{width}-{media}.png").stat().st_size > 10_000
+    assert errors == []
+
+
+def test_map_hover_boxes_and_sorting_in_words(page_of, small_run: Path) -> None:
+    """Hover boxes say what a zone is in words; a click on a schedule header sorts the rows."""
+    page, errors = page_of(small_run / "report.html")
+    zone = page.locator("#map path.zone.danger").first
+    words = zone.locator("title").text_content() or ""
+    assert re.fullmatch(r"[\w -]+: [\d,]+ people, deadline \d+( h)?( \d+ min)?( min)?, \d+ % safe by then(; [\d,]+ "
+                        r"still in danger after it)?", words), words
+    zone.hover(force=True)
+    assert page.locator("#tip").inner_text() == words
+    assert "safe zone" in (page.locator("#map path.zone.safe").first.locator("title").text_content() or "")
+    street = page.locator("#map line.bottleneck").first.locator("title").text_content() or ""
+    assert street.startswith("Bottleneck, ") and "persons through" in street
+    table = page.locator("#schedule table.schedule").first
+    head = table.locator("th", has_text="persons")
+    head.click()
+    values = [int(t.replace(",", "")) for t in table.locator("tbody tr td:nth-child(5)").all_inner_texts()]
+    assert values == sorted(values)
+    head.click()
+    values = [int(t.replace(",", "")) for t in table.locator("tbody tr td:nth-child(5)").all_inner_texts()]
+    assert values == sorted(values, reverse=True)
+    assert head.get_attribute("aria-sort") == "descending"
+    assert errors == []
+
+
+def test_handouts_print_one_section_per_danger_zone(page_of, small_run: Path, tmp_path: Path) -> None:
+    """The handouts print to PDF through Chromium: a page per danger zone (each fits on one A4 page here)."""
+    import json
+
+    page, errors = page_of(small_run / "report.html")
+    zones = [e["zone"] for e in json.loads((small_run / "baseline" / "assessment.json").read_text())["exposure"]]
+    page.goto((small_run / "baseline" / "handouts.html").resolve().as_uri())
+    sections = page.locator("section.handout")
+    assert [sections.nth(i).get_attribute("data-zone") for i in range(sections.count())] == zones
+    for i in range(sections.count()):
+        for sel in ("table.schedule", "svg.map", "svg.map .scalebar", "svg.map .north"):
+            assert _drawn(sections.nth(i).locator(sel).first.bounding_box()), sel
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    (tmp_path / "handouts.pdf").write_bytes(pdf)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "handouts-baseline.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages == len(zones), f"{pages} PDF pages for {len(zones)} danger zones"
     assert errors == []

@@ -29,13 +29,15 @@ def run_command(
     no_simulate: bool = typer.Option(False, "--no-simulate", help="Skip the simulation (figures from the plan)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild even if a cached build exists."),
     force: bool = FORCE_OPT,
+    start: str | None = typer.Option(None, "--start", metavar="HH:MM", help="Clock time of the start: the "
+                                     "departure schedule and handouts give clock times (default: T+ minutes)."),
 ) -> None:
     """Validate, build, plan, simulate, assess and report a scenario and its variants into one folder."""
     from evacplan.pipeline import RunOptions, run_scenario
 
     names = () if no_variants else (tuple(variant) if variant else None)
     opts = RunOptions(method=method, compliance=compliance, simulate=not no_simulate, variants=names,
-                      cache=not no_cache, force=force)
+                      cache=not no_cache, force=force, start=start)
     with user_errors():
         if method not in ("fast", "exact"):
             raise typer.BadParameter(f"unknown method {method!r}; choose fast or exact", param_hint="--method")

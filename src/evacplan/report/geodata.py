@@ -25,13 +25,15 @@ from evacplan.network.names import edge_names
 from evacplan.planning.paths import edge_persons
 from evacplan.planning.views import main_routes
 from evacplan.problem.problem import Problem
+from evacplan.report.streets import street_label
 from evacplan.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from evacplan.planning import Plan
     from evacplan.simulation import SimulationResult
 
-__all__ = ["GPKG_LAYERS", "edge_metrics", "main_routes", "map_data", "scenario_layers", "write_geopackage"]
+__all__ = ["GPKG_LAYERS", "edge_metrics", "main_routes", "map_data", "safe_by_deadline", "scenario_layers",
+           "write_geopackage"]
 
 #: Layers of the GeoPackage.
 GPKG_LAYERS = ("edges", "routes", "danger_zones", "safe_zones", "closed")
@@ -131,6 +133,8 @@ def _zone_frames(layers: dict[str, gpd.GeoDataFrame], assessment: dict[str, Any]
     for col in ("deadline_min", "t50_min", "t90_min", "t100_min", "person_minutes"):
         danger[col] = pd.to_numeric(danger[col], errors="coerce").astype(np.float64)
     danger["met"] = danger["met"].map(lambda v: bool(v) if v is not None else False)
+    danger["safe_by_deadline"] = pd.to_numeric(pd.Series([safe_by_deadline(assessment, n) for n in danger["name"]],
+                                                         dtype=object), errors="coerce").to_numpy(dtype=np.float64)
     needs = {s["name"]: s for s in assessment["safe_zones"]}
     safe = layers["safe_zones"][["name", "geometry"]].copy()
     safe["name"] = safe["name"].astype(str)
@@ -139,6 +143,17 @@ def _zone_frames(layers: dict[str, gpd.GeoDataFrame], assessment: dict[str, Any]
         safe[col] = pd.to_numeric(pd.Series([needs.get(n, {}).get(col) for n in safe["name"]]), errors="coerce"
                                   ).to_numpy(dtype=np.float64)
     return {"danger_zones": danger, "safe_zones": safe}
+
+
+def safe_by_deadline(assessment: dict[str, Any], zone: str) -> int | None:
+    """Persons of ``zone`` in a safe zone by its deadline: the simulation's count, else the plan's (``None`` when the
+    assessment has no deadline figures)."""
+    for z in assessment.get("deadlines") or []:
+        if z["name"] == zone:
+            v = z.get("simulated_safe")
+            v = z.get("plan_safe") if v is None else v
+            return None if v is None else int(v)
+    return None
 
 
 def write_geopackage(
@@ -219,13 +234,16 @@ def map_data(
     plan: Plan | None = None,
     simulation: SimulationResult | None = None,
     edges: pd.DataFrame | None = None,
+    schedule: tuple[pd.DataFrame, list[NDArray[np.int64]]] | None = None,
 ) -> dict[str, Any]:
     """The compact map the HTML report draws: nodes, undirected edges with flows, zones, closures, exposure.
 
     Edges carry ``name``, an index into ``names`` (the network's street names), -1 where there is none.
 
     Coordinates are metres in the network's CRS relative to ``origin`` (the lower-left corner), y up. ``edges`` is
-    :func:`edge_metrics` of the run when already computed.
+    :func:`edge_metrics` of the run when already computed; ``schedule`` the run's
+    :func:`~evacplan.report.schedule.departure_schedule`, whose routes the handouts draw. Every zone has a ``label``
+    point (inside it); streets that carry people have a name (``edges.street`` indexes ``streets``).
     """
     net, d = problem.network, problem.demand
     x0 = float(net.x.min()) if net.n_nodes else 0.0
@@ -242,8 +260,6 @@ def map_data(
     np.logical_or.at(u_bn, inv, em["bottleneck"].to_numpy())
     u_edge = np.zeros(uniq.size, dtype=np.int64)
     u_edge[inv] = np.arange(net.n_edges)
-    has_names = net.edge_name.shape[0] == net.n_edges
-    u_name = net.edge_name[u_edge].astype(np.int64) if has_names else np.full(uniq.size, -1, dtype=np.int64)
     exposed_nodes: list[list[float]] = []
     if plan is not None:
         from evacplan.assessment.exposure import plan_exposure
@@ -257,12 +273,34 @@ def map_data(
             exposed_nodes.append([int(i), int(per_node[i])])
     zones = _zone_frames(layers, assessment)
 
+    frame = shapely.box(x0, y0, float(net.x.max()), float(net.y.max())) if net.n_nodes else shapely.box(0, 0, 1, 1)
+
     def features(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
         out = []
         for _, row in gdf.iterrows():
             props = {k: _jsonable(v) for k, v in row.items() if k != "geometry"}
-            out.append({"props": props, "rings": _coords(row.geometry, (x0, y0))})
+            feat: dict[str, Any] = {"props": props, "rings": _coords(row.geometry, (x0, y0))}
+            shown = None if row.geometry is None else row.geometry.intersection(frame)
+            if shown is not None and not shown.is_empty:  # a label inside the part of the zone the map shows
+                pt = shown.representative_point()
+                feat["label"] = [round(float(pt.x) - x0, 1), round(float(pt.y) - y0, 1)]
+            out.append(feat)
         return out
+
+    streets: list[str] = []
+    street_of = np.full(uniq.size, -1, dtype=np.int64)
+    seen: dict[str, int] = {}
+    for k in np.flatnonzero((u_flow > 0) | u_bn).tolist():
+        label = street_label(problem, int(u_edge[k]))
+        if label not in seen:
+            seen[label] = len(streets)
+            streets.append(label)
+        street_of[k] = seen[label]
+    routes = []
+    if schedule is not None:
+        for row, nodes in zip(schedule[0].to_dict("records"), schedule[1], strict=True):
+            routes.append({"danger_zone": row["danger_zone"], "area": row["area"], "safe_zone": row["safe_zone"],
+                           "persons": int(row["persons"]), "nodes": [int(v) for v in nodes]})
 
     closed = []
     if "closed" in layers:
@@ -280,9 +318,10 @@ def map_data(
             "queue": np.rint(u_queue).astype(np.int64).tolist(),
             "bottleneck": np.flatnonzero(u_bn).tolist(),
             "edge": u_edge.tolist(),
-            "name": u_name.tolist(),
-            "names": list(net.street_names) if has_names else [],
+            "street": street_of.tolist(),
         },
+        "streets": streets,
+        "routes": routes,
         "flow_source": "simulation" if simulation is not None else "plan",
         "danger_zones": features(zones["danger_zones"]),
         "safe_zones": features(zones["safe_zones"]),

@@ -7,6 +7,7 @@ side.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import json
 import os
@@ -18,7 +19,7 @@ from typing import Any
 
 from evacplan._atomic import atomic_path
 from evacplan.errors import EvacplanError
-from evacplan.report._assets import CSS, MAP_JS
+from evacplan.report._assets import CSS, MAP_JS, SORT_JS
 from evacplan.report.svg import PALETTE, Series, line_chart
 
 __all__ = ["RunFolderError", "VariantRun", "load_runs", "render_report", "write_report"]
@@ -36,16 +37,35 @@ class VariantRun:
     description: str
     assessment: dict[str, Any]
     map: dict[str, Any] | None
+    folder: Path | None = None
+    schedule: tuple[dict[str, Any], ...] = ()
+    start: str | None = None
 
 
-def _variant(folder: Path, label: str, description: str = "") -> VariantRun:
+_INT_COLUMNS = ("persons", "leave_from_min", "leave_until_min", "last_arrival_min", "route_length_m", "groups",
+                "origins")
+
+
+def _read_schedule(path: Path) -> tuple[dict[str, Any], ...]:
+    if not path.exists():
+        return ()
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows: list[dict[str, Any]] = list(csv.DictReader(fh))
+    for r in rows:
+        for k in _INT_COLUMNS:
+            r[k] = int(float(r[k])) if r.get(k) not in (None, "") else 0
+    return tuple(rows)
+
+
+def _variant(folder: Path, label: str, description: str = "", start: str | None = None) -> VariantRun:
     a_path = folder / "assessment.json"
     if not a_path.exists():
         raise RunFolderError(f"{folder} has no assessment.json: not a run folder written by `evacplan run`")
     a = json.loads(a_path.read_text(encoding="utf-8"))
     m_path = folder / "map.json"
     m = json.loads(m_path.read_text(encoding="utf-8")) if m_path.exists() else None
-    return VariantRun(label, description or a.get("description", ""), a, m)
+    return VariantRun(label, description or a.get("description", ""), a, m, folder,
+                      _read_schedule(folder / "schedule.csv"), start)
 
 
 def load_runs(folders: list[str | os.PathLike[str]]) -> list[VariantRun]:
@@ -65,8 +85,9 @@ def load_runs(folders: list[str | os.PathLike[str]]) -> list[VariantRun]:
         manifest = p / "run.json"
         if manifest.exists():
             run = json.loads(manifest.read_text(encoding="utf-8"))
+            start = (run.get("options") or {}).get("start")
             for v in run.get("variants", []):
-                out.append(_variant(p / v["folder"], prefix + v["name"], v.get("description", "")))
+                out.append(_variant(p / v["folder"], prefix + v["name"], v.get("description", ""), start))
         elif (p / "assessment.json").exists():
             out.append(_variant(p, p.name))
         else:
@@ -347,29 +368,102 @@ def _bottlenecks(runs: list[VariantRun]) -> str:
     return "".join(out)
 
 
-def render_report(runs: list[VariantRun], title: str | None = None) -> str:
-    """The report's HTML text."""
+#: Rows of a variant's departure schedule shown in the report (the largest neighbourhoods; all in schedule.csv).
+SCHEDULE_ROWS = 25
+
+
+def _link(base: Path | None, target: Path) -> str:
+    if base is None:
+        return target.as_posix()
+    try:
+        return Path(os.path.relpath(target, base)).as_posix()
+    except ValueError:  # another drive
+        return target.resolve().as_uri()
+
+
+def _schedule(runs: list[VariantRun], start: str | None, base: Path | None) -> str:
+    """Per variant, a sortable table of the largest neighbourhoods' departures, with links to the full CSV and the
+    handouts."""
+    from evacplan.report.schedule import clock
+
+    out = []
+    for i, r in enumerate(runs):
+        if not r.schedule:
+            continue
+        shown = sorted(r.schedule, key=lambda x: -x["persons"])[:SCHEDULE_ROWS]
+        shown.sort(key=lambda x: (x["danger_zone"], x["leave_from_min"], x["area"]))
+        rows = "".join(
+            f'<tr><td class="l">{escape(x["danger_zone"])}</td><td class="l">{escape(x["area"])}</td>'
+            f'<td data-v="{x["leave_from_min"]}">{escape(clock(x["leave_from_min"], start))}</td>'
+            f'<td data-v="{x["leave_until_min"]}">{escape(clock(x["leave_until_min"], start))}</td>'
+            f'<td data-v="{x["persons"]}">{x["persons"]:,}</td><td class="wrap">{escape(x["route"])}</td>'
+            f'<td class="l">{escape(x["safe_zone"])}</td>'
+            f'<td data-v="{x["last_arrival_min"]}">{escape(clock(x["last_arrival_min"], start))}</td></tr>'
+            for x in shown)
+        total = sum(x["persons"] for x in r.schedule)
+        links = ""
+        if r.folder is not None:
+            links = (f' Every neighbourhood: <a href="{escape(_link(base, r.folder / "schedule.csv"))}">schedule.csv'
+                     f'</a>; printable handouts per danger zone: <a href="'
+                     f'{escape(_link(base, r.folder / "handouts.html"))}">handouts.html</a>.')
+        more = (f"the {len(shown)} largest of {len(r.schedule):,} neighbourhoods" if len(shown) < len(r.schedule)
+                else f"all {len(r.schedule):,} neighbourhoods")
+        out.append(
+            f'<details{" open" if i == 0 else ""}><summary><b>{escape(r.label)}</b>: {total:,} persons, {more}'
+            f'</summary><div class="scroll"><table class="sortable schedule"><thead><tr><th class="l">danger zone'
+            '</th><th class="l">neighbourhood</th><th>leave from</th><th>leave until</th><th>persons</th>'
+            '<th class="l">by (main streets)</th><th class="l">to safe zone</th><th>last arrive</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></div><p class='note'>{links.strip()}</p></details>")
+    if not out:
+        return ""
+    when = (f"clock times from the start at {escape(start)}" if start else
+            "minutes after the start (T+; set a clock time with <code>--start HH:MM</code>)")
+    return ("<section id='schedule'><h2>Departure schedule</h2>" + "".join(out) +
+            f"<p class='note'>When each neighbourhood (a 500 m grid cell of a danger zone) leaves in the plan, "
+            f"{when}, by which main streets (the route most of its people take) and to which safe zone; click a "
+            "column's header to sort.</p></section>")
+
+
+def render_report(runs: list[VariantRun], title: str | None = None, start: str | None = None,
+                  base: Path | None = None) -> str:
+    """The report's HTML text.
+
+    ``start`` (``"HH:MM"``) gives the schedule clock times (default: the run's ``--start``, else ``T+`` minutes);
+    ``base`` is the folder the report is written to (links to the runs' files are relative to it).
+    """
     from evacplan import __version__
+    from evacplan.report.schedule import parse_start
+
+    start = start if start is not None else next((r.start for r in runs if r.start), None)
+    parse_start(start)
 
     name = title or runs[0].assessment.get("scenario", "evacplan")
     provenance = runs[0].assessment.get("provenance") or ""
     prov = f"<p class='provenance'><b>{escape(provenance)}</b></p>" if provenance else ""
-    maps: list[dict[str, Any]] = [{"label": r.label, "map": r.map} for r in runs if r.map is not None]
+    # the schedule's routes are for the handouts: the interactive map does not draw them
+    maps: list[dict[str, Any]] = [{"label": r.label, "map": {k: v for k, v in r.map.items() if k != "routes"}}
+                                  for r in runs if r.map is not None]
     buttons = "".join(f'<button data-i="{i}" class="{"on" if i == 0 else ""}">{escape(str(m["label"]))}</button>'
                       for i, m in enumerate(maps))
     data = json.dumps(maps, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     map_section = (
         '<section><h2>Map</h2><div class="tools" id="variants">Variant: ' + buttons +
-        ' <button id="reset">reset view</button> <span class="muted">wheel: zoom, drag: pan, hover: details; '
-        'street width and colour: persons through (<span id="flowsrc"></span>)</span></div>'
-        '<div id="mapwrap"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg><div id="tip"></div></div>'
+        ' <button id="reset">reset view</button> <span class="muted">wheel: zoom, drag: pan, hover: details'
+        '</span></div>'
+        '<div id="mapwrap"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg><div id="tip"></div>'
+        '<div id="scalebar"><span class="len"></span><div class="bar"></div></div>'
+        '<div id="north" title="north (grid north of the map\'s projection)"><svg width="16" height="22" '
+        'viewBox="-8 0 16 22"><path d="M0 0L8 22L0 17L-8 22Z" fill="#222"/></svg><br>N</div></div>'
+        '<div class="legend" id="maplegend"><span><b>Streets</b>, width and colour: persons through '
+        '(<span id="flowsrc"></span>):</span><span id="flowlegend" class="legend"></span></div>'
         '<div class="legend"><span><i class="sw" style="background:#2a9d55;opacity:.5"></i>safe zone</span>'
-        '<span><i class="sw" style="background:#d62828;opacity:.4"></i>danger zone (darker: more people exposed)'
-        '</span><span><i class="sw" style="background:#e00000"></i>bottleneck (longest queues)</span>'
-        '<span><i class="sw" style="background:#000"></i>closed</span>'
-        '<span><i class="sw" style="background:#ff006e;border-radius:7px"></i>people still in danger after the '
-        'deadline (plan estimate)</span></div></section>'
+        '<span><i class="sw" style="background:#d62828;opacity:.4;border:2px dashed #9d0208"></i>danger zone '
+        '(darker: a larger share still in danger after its deadline)</span>'
+        '<span><i class="sw" style="background:#e00000;opacity:.55"></i>bottleneck (longest queues)</span>'
+        '<span><i class="sw" style="background:#000;opacity:.6"></i>closed</span>'
+        '<span><i class="sw" style="background:#ff006e;opacity:.5;border-radius:7px"></i>people still in danger '
+        'after the deadline (plan estimate; larger: more)</span></div></section>'
     ) if maps else ""
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -384,6 +478,7 @@ def render_report(runs: list[VariantRun], title: str | None = None) -> str:
         (f"<section><h2>Safe by the deadlines</h2><div class='scroll'>{dl}</div></section>"
          if (dl := _deadlines(runs)) else ""),
         _plan_vs_sim(runs),
+        _schedule(runs, start, base),
         map_section,
         f"<section><h2>Clearance</h2>{_charts(runs)}</section>",
         "<section><h2>Evacuation time estimates (NUREG/CR-7002 style)</h2>"
@@ -399,21 +494,24 @@ def render_report(runs: list[VariantRun], title: str | None = None) -> str:
         "</main>",
         f'<script type="application/json" id="mapdata">{data}</script>' if maps else "",
         f"<script>{MAP_JS}</script>" if maps else "",
+        f"<script>{SORT_JS}</script>",
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p)
 
 
-def write_report(folders: list[str | os.PathLike[str]], out: str | os.PathLike[str], title: str | None = None) -> Path:
-    """Write the report of one or more run folders to ``out`` (atomically).
+def write_report(folders: list[str | os.PathLike[str]], out: str | os.PathLike[str], title: str | None = None,
+                 start: str | None = None) -> Path:
+    """Write the report of one or more run folders to ``out`` (atomically); ``start`` (``"HH:MM"``) as in
+    :func:`render_report`.
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
-    html = render_report(load_runs(folders), title)
     final = Path(out)
+    html = render_report(load_runs(folders), title, start, final.parent)
     with atomic_path(final) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return final
