@@ -49,10 +49,21 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+def _jsonable(value: Any) -> Any:
+    """What :func:`json.dumps` cannot write itself: paths as text, numpy scalars and arrays as numbers and lists,
+    anything else as a float."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    return float(value)
+
+
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    """Write ``data`` as indented JSON, atomically."""
+    """Write ``data`` as indented JSON, atomically (paths as text, numpy values as numbers)."""
+    text = json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n"  # before anything is written
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=float) + "\n")
+        tmp.write_text(text)
 
 
 #: Name of the file that says which run wrote a folder; written last.

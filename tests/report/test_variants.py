@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -145,6 +146,12 @@ def test_variant_replaces_the_danger_zones(tmp_path: Path) -> None:
     spec = s.variants[0]
     assert spec.danger_zones == (tmp_path / "wider.geojson").resolve() and spec.changes_network
     assert spec.describe() == "danger zones from wider.geojson"
+    # the run's manifest records the variant's changes: its layer path is written as text
+    from evacplan._atomic import write_json
+    from evacplan.pipeline import _changes
+
+    write_json(tmp_path / "run.json", {"changes": _changes(spec)})
+    assert json.loads((tmp_path / "run.json").read_text())["changes"]["danger_zones"] == str(spec.danger_zones)
     v = variant_scenario(s, spec, tmp_path / "inputs")
     assert v.danger_zones.path == spec.danger_zones and v.closed == s.closed
     from evacplan.problem import build_problem
