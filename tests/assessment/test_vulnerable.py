@@ -5,11 +5,14 @@ Nodes 0 - 1 - 2, two 600 m edges (600 s at 1 m/s), node 2 safe, nodes 0 and 1 in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from evacplan.assessment import departed_share, vulnerable_needs
+from evacplan.assessment import assess, departed_share, vulnerable_needs
 from evacplan.problem import toy_problem
+from evacplan.simulation import simulate
 
 EDGES = [(0, 1, 600.0, 10.0), (1, 2, 600.0, 10.0), (1, 0, 600.0, 10.0), (2, 1, 600.0, 10.0)]
 
@@ -71,3 +74,22 @@ def test_no_path_means_nobody_makes_it(problem, make_vulnerable) -> None:
     v = vulnerable_needs(make_vulnerable(p2, [1]))[0]
     assert v.cannot_walk_in_time == 40 and v.late_even_by_vehicle == 40
     assert vulnerable_needs(p)[0].cannot_walk_in_time == 40
+
+
+def test_late_in_the_simulation_because_of_a_queue_counts_as_late(make_vulnerable, plan_of) -> None:
+    # 200 vulnerable people at node 1, 600 s from safety at 1 m/s: on time in free flow (600 s <= 1,800 s). The edge
+    # 1 -> 2 lets 0.05 persons/s through, so by the deadline at most 0.05 x 1,800 = 90 are safe: 110 or more are late
+    edges = [(0, 1, 600.0, 10.0), (1, 2, 600.0, 0.05)]
+    p = make_vulnerable(toy_problem(3, edges, [(1, 200, 0, 1)], {2: 0}, danger={0: 0, 1: 0}, deadlines_s=[1800.0],
+                                    group_speeds_mps=[1.0, 1.0], horizon_s=7200.0), [1])
+    (free,) = vulnerable_needs(p)
+    assert (free.cannot_walk_in_time, free.source, free.late_in_simulation) == (0, "free flow", None)
+    sim = simulate(p, plan_of(p, [(0, 200, 0.0, [1])]))
+    safe_by_deadline = sim.safe_by(0, 1800.0)
+    assert safe_by_deadline <= 91
+    (v,) = vulnerable_needs(p, sim)
+    assert v.source == "simulation" and v.free_flow_cannot_walk == 0
+    assert v.cannot_walk_in_time == v.late_in_simulation == pytest.approx(200 - safe_by_deadline, abs=1)
+    assert v.cannot_walk_in_time >= 109 and v.vehicles_needed == math.ceil(v.cannot_walk_in_time / 4)
+    (a,) = assess(p, simulation=sim).vulnerable
+    assert a == v

@@ -86,3 +86,17 @@ def test_a_zone_full_of_residents_takes_nobody(tmp_path: Path) -> None:
 def test_everyone_outside_the_safe_zones_evacuates_with_evacuate_all(tmp_path: Path) -> None:
     p = load_problem(scenario(tmp_path, 777, capacity=None, evacuate="all"))
     assert p.demand.total + int(p.zones.safe_residents.sum()) == p.placed == 3000 + 777
+
+
+def test_the_safe_zone_assessment_counts_residents_and_flags_the_declared_area(tmp_path: Path) -> None:
+    from evacplan.assessment import safe_zone_needs
+
+    p = load_problem(scenario(tmp_path, 1234, capacity=10_000))
+    z = p.zones
+    drawn = float(z.safe_drawn_area_m2[0])
+    assert z.safe_area_m2.tolist() == [70_000.0] and drawn > 1.1 * 70_000.0  # the drawn box is much larger
+    (s,) = safe_zone_needs(z.safe_names, [0], z.safe_area_m2, z.safe_declared_capacity, z.safe_services,
+                           p.standards, residents=z.safe_residents, drawn_area_m2=z.safe_drawn_area_m2)
+    assert s.residents == 1234 and s.latrines_needed == 25  # ceil(1,234 / 50), nobody received yet
+    assert s.area_source == "declared" and s.drawn_area_m2 == pytest.approx(drawn)
+    assert "than the drawn polygon" in s.area_note

@@ -15,10 +15,11 @@ from evacplan.assessment.compare import Difference, Outcome, PlanVsSimulation, c
 from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_from_curve, ete_table
 from evacplan.assessment.exposure import PlanExposure, ZoneExposure, exposure, plan_exposure
 from evacplan.assessment.io import read_assessment, write_assessment, write_csv
-from evacplan.assessment.standards import SafeZoneNeeds, persons_per_tent, safe_zone_needs
+from evacplan.assessment.standards import AREA_MISMATCH, SafeZoneNeeds, area_note, persons_per_tent, safe_zone_needs
 from evacplan.assessment.vulnerable import VulnerableNeeds, departed_share, vulnerable_needs
 
 __all__ = [
+    "AREA_MISMATCH",
     "Assessment",
     "BorderCounterfactual",
     "ClearanceCurve",
@@ -31,6 +32,7 @@ __all__ = [
     "ZoneETE",
     "ZoneExposure",
     "across_nodes",
+    "area_note",
     "assess",
     "border_counterfactual",
     "clearance_curves",

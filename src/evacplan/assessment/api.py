@@ -49,7 +49,8 @@ class Assessment:
         The parts of the assessment (see their classes).
     summary
         Headline figures: evacuation time, times to 50/90 %, compliance, plan method and lower bound, persons in
-        danger after a deadline (``exposed``, each counted once).
+        danger after a deadline (``exposed``, each counted once), and ``safe_zone_area_notes``: a sentence per safe
+        zone whose declared area differs from its drawn polygon (see :func:`~evacplan.assessment.standards.area_note`).
     deadlines
         Per danger zone with a deadline (:func:`deadline_figures`): persons safe by it in the plan, at most (the
         plan's certificate) and in the simulation, with the plan's sentence on who is left and why.
@@ -245,7 +246,8 @@ def assess(
     needs = safe_zone_needs(
         z.safe_names, received, z.safe_area_m2,
         z.safe_declared_capacity if z.safe_declared_capacity.size else z.safe_capacity, z.safe_services, st,
-        residents=z.safe_residents)
+        residents=z.safe_residents, drawn_area_m2=z.safe_drawn_area_m2)
+    summary["safe_zone_area_notes"] = [s.area_note for s in needs if s.area_note]
     if simulation is not None:
         everyone = _minutes(simulation.evacuation_time_s)
     else:
@@ -264,7 +266,7 @@ def assess(
         unreachable=problem.unreachable,
         standards=standards,
         safe_zones=needs,
-        vulnerable=vulnerable_needs(problem),
+        vulnerable=vulnerable_needs(problem, simulation),
         exposure=exp,
         border=None if open_problem is None else border_counterfactual(problem, open_problem, closed_lines),
         ete=ete,

@@ -16,7 +16,11 @@ from numpy.typing import NDArray
 
 from evacplan.scenario.schema import StandardsSpec
 
-__all__ = ["SafeZoneNeeds", "persons_per_tent", "safe_zone_needs"]
+__all__ = ["AREA_MISMATCH", "SafeZoneNeeds", "area_note", "persons_per_tent", "safe_zone_needs"]
+
+#: A declared ``area_m2`` that differs from the drawn polygon's area by more than this share (of the smaller of the
+#: two) is flagged.
+AREA_MISMATCH = 0.10
 
 
 def persons_per_tent(standards: StandardsSpec) -> int:
@@ -46,7 +50,8 @@ class SafeZoneNeeds:
     capacity
         The zone's declared capacity in persons, residents included (``None``: unlimited).
     area_m2
-        Usable site area in m2 (``None``: not given).
+        Usable site area in m2 (``None``: not given): the declared ``area_m2`` where given, else the drawn
+        polygon's area.
     site_m2_per_person
         ``area_m2 / (residents + received)`` (``None`` when either is unknown or nobody is there).
     site_gap_km2
@@ -62,6 +67,14 @@ class SafeZoneNeeds:
         Latrines at the start of the emergency and after (Sphere's 1 per 50, then 1 per 20).
     health_units_needed, health_units_available, health_units_gap
         Basic health units.
+    drawn_area_m2
+        Area of the zone's drawn polygon in m2 (``None``: not known, or not in a metric CRS).
+    area_source
+        Where ``area_m2`` comes from: ``"declared"`` (the layer's ``area_m2`` column), ``"drawn"`` (the polygon) or
+        ``"none"``.
+    area_note
+        A sentence when the declared area and the drawn polygon differ by more than :data:`AREA_MISMATCH`, else
+        ``""``.
     """
 
     name: str
@@ -87,6 +100,9 @@ class SafeZoneNeeds:
     health_units_needed: int
     health_units_available: float | None
     health_units_gap: int | None
+    drawn_area_m2: float | None = None
+    area_source: str = "none"
+    area_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -105,6 +121,26 @@ def _gap(needed: float, available: float | None) -> float | None:
     return None if available is None else max(0.0, needed - available)
 
 
+def area_note(name: str, declared_m2: float | None, drawn_m2: float | None) -> str:
+    """The sentence flagging a declared area that differs from the drawn polygon's by more than
+    :data:`AREA_MISMATCH` (``""`` when they agree or either is unknown).
+
+    >>> print(area_note("Coast", 70_000.0, 1_330_000.0))  # doctest: +NORMALIZE_WHITESPACE
+    Coast: the declared area (0.07 km2) is 19x smaller than the drawn polygon (1.33 km2); space per person uses
+    the declared area.
+    """
+    if declared_m2 is None or drawn_m2 is None or declared_m2 <= 0 or drawn_m2 <= 0:
+        return ""
+    lo, hi = min(declared_m2, drawn_m2), max(declared_m2, drawn_m2)
+    if hi <= lo * (1.0 + AREA_MISMATCH):
+        return ""
+    ratio = hi / lo
+    times = f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+    how = "smaller" if declared_m2 < drawn_m2 else "larger"
+    return (f"{name}: the declared area ({declared_m2 / 1e6:,.2f} km2) is {times} {how} than the drawn polygon "
+            f"({drawn_m2 / 1e6:,.2f} km2); space per person uses the declared area.")
+
+
 def safe_zone_needs(
     names: tuple[str, ...],
     received: NDArray[np.integer] | list[int],
@@ -113,6 +149,7 @@ def safe_zone_needs(
     services: dict[str, NDArray[np.float64]],
     standards: StandardsSpec,
     residents: NDArray[np.floating] | list[float] | None = None,
+    drawn_area_m2: NDArray[np.floating] | list[float] | None = None,
 ) -> list[SafeZoneNeeds]:
     """Needs and gaps of every safe zone, for the people it received and the people already living there.
 
@@ -132,6 +169,10 @@ def safe_zone_needs(
         The minimums.
     residents
         People already living in each zone (default: none).
+    drawn_area_m2
+        Area of each zone's drawn polygon (``nan``: not known; default: none known). Where it differs from
+        ``area_m2``, ``area_m2`` is the declared area: it is used, and flagged when the two differ by more than
+        :data:`AREA_MISMATCH`.
 
     Returns
     -------
@@ -150,6 +191,7 @@ def safe_zone_needs(
     res = np.zeros(len(names), dtype=np.int64) if residents is None or len(residents) == 0 else \
         np.rint(np.asarray(residents, dtype=np.float64)).astype(np.int64)
     nan = np.full(len(names), np.nan)
+    drawn = nan if drawn_area_m2 is None or len(drawn_area_m2) == 0 else np.asarray(drawn_area_m2, dtype=np.float64)
 
     def svc(key: str, i: int) -> float | None:
         return _opt(float(services.get(key, nan)[i]))
@@ -159,6 +201,13 @@ def safe_zone_needs(
     for i, name in enumerate(names):
         r = int(rec[i]) + int(res[i])
         area = _opt(float(area_m2[i]))
+        poly = _opt(float(drawn[i]))
+        if area is None:
+            source = "none"
+        elif poly is not None and abs(area - poly) <= 1e-6 * max(poly, 1.0):
+            source = "drawn"
+        else:
+            source = "declared"
         per_person = area / r if area is not None and r > 0 else None
         site_gap = None if area is None else max(0.0, r * st.site_area_m2_per_person - area) / 1e6
         water_l = svc("water_l_per_day", i)
@@ -185,5 +234,7 @@ def safe_zone_needs(
             latrines_needed=lat_need, latrines_later_needed=lat_later, latrines_available=lat,
             latrines_gap=igap(lat_need, lat), latrines_later_gap=igap(lat_later, lat),
             health_units_needed=hu_need, health_units_available=hu, health_units_gap=igap(hu_need, hu),
+            drawn_area_m2=poly, area_source=source,
+            area_note=area_note(name, area, poly) if source == "declared" else "",
         ))
     return out

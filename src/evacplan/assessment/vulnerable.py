@@ -6,13 +6,19 @@ their departure curve ``F`` (share departed by time ``t``); someone leaving at `
 ``t + T <= deadline``, so a share ``F(deadline - T)`` makes it on foot and ``1 - F(deadline - T)`` does not. These
 people need a seat. The same test with the vehicle's free travel time tells how many would still be late when carried
 (they need an earlier start, not only a seat). Queues are ignored: these are lower bounds on the need.
+
+When a simulation is given, its own arrival records (queues included) decide instead: people of the group and zone
+not in safety by the zone's deadline (arrival batches spread evenly over their span; people who never arrive, such as
+the stranded, non-compliant or unreachable, included) are late. Walkers late in the simulation need a seat
+(``cannot_walk_in_time``); ``late_in_simulation`` counts every mode, and the free-flow estimate stays beside it
+(``free_flow_cannot_walk``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +26,11 @@ from numpy.typing import NDArray
 from evacplan.assessment._paths import time_to_nodes
 from evacplan.problem.problem import Problem
 
-__all__ = ["DEFAULT_VEHICLE_MPS", "DEFAULT_VEHICLE_SEATS", "VulnerableNeeds", "departed_share", "vulnerable_needs"]
+if TYPE_CHECKING:
+    from evacplan.simulation import SimulationResult
+
+__all__ = ["DEFAULT_VEHICLE_MPS", "DEFAULT_VEHICLE_SEATS", "VulnerableNeeds", "departed_share", "late_by_row",
+           "vulnerable_needs"]
 
 #: Vehicle speed and seats assumed when the scenario has no vehicle mode: 8.3 m/s (30 km/h in evacuation traffic,
 #: assumed) and 4 seats (a car, assumed).
@@ -43,11 +53,18 @@ class VulnerableNeeds:
     on_foot
         Of them, persons assigned to walk.
     cannot_walk_in_time
-        Walking persons who cannot reach safety on foot before the deadline (seats needed).
+        Walking persons who cannot reach safety on foot before the deadline (seats needed): late in the simulation
+        when there is one (queues included), else the free-flow estimate.
     late_even_by_vehicle
         Of those, persons who would be late even when carried by vehicle from their departure time.
     vehicles_needed
         ``ceil(cannot_walk_in_time / seats per vehicle)``, one trip each.
+    free_flow_cannot_walk
+        Walking persons who cannot make it even in free flow (no queues): a lower bound.
+    late_in_simulation
+        Persons of every mode not in safety by the deadline in the simulation (``None`` without one).
+    source
+        ``"simulation"`` when ``cannot_walk_in_time`` comes from the simulation's arrivals, else ``"free flow"``.
     """
 
     zone: str
@@ -57,6 +74,9 @@ class VulnerableNeeds:
     cannot_walk_in_time: int
     late_even_by_vehicle: int
     vehicles_needed: int
+    free_flow_cannot_walk: int = 0
+    late_in_simulation: int | None = None
+    source: str = "free flow"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -84,8 +104,34 @@ def _safe_targets(problem: Problem) -> NDArray[np.int64]:
     return np.flatnonzero((z.node_safe >= 0) & (z.safe_capacity[np.maximum(z.node_safe, 0)] > 0))
 
 
-def vulnerable_needs(problem: Problem) -> list[VulnerableNeeds]:
+def late_by_row(problem: Problem, simulation: SimulationResult) -> NDArray[np.float64]:
+    """Persons of each demand row not in safety by their danger zone's deadline in ``simulation`` (rows outside
+    danger zones, and zones without a deadline: by the end of the run). Arrival batches are spread evenly between
+    their start and end; people who never arrive are late."""
+    d, z = problem.demand, problem.zones
+    deadline = np.append(z.danger_deadline_s, np.inf)  # index -1: outside every danger zone
+    row = simulation.arrival_row
+    ok = (row >= 0) & (row < d.n_rows)
+    row = row[ok]
+    start, end = simulation.arrival_start_s[ok], simulation.arrival_end_s[ok]
+    dl = deadline[d.danger[row]]
+    span = end - start
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(span > 0, (dl - start) / np.where(span > 0, span, 1.0), np.where(end <= dl, 1.0, 0.0))
+    share = np.where(np.isinf(dl), 1.0, np.clip(share, 0.0, 1.0))
+    safe = np.bincount(row, weights=simulation.arrival_count[ok] * share, minlength=d.n_rows)
+    return np.maximum(d.count.astype(np.float64) - safe, 0.0)
+
+
+def vulnerable_needs(problem: Problem, simulation: SimulationResult | None = None) -> list[VulnerableNeeds]:
     """Per danger zone and vulnerable group: who cannot walk out in time, and the seats and vehicles needed.
+
+    Parameters
+    ----------
+    problem
+        The built problem.
+    simulation
+        When given, lateness is read from its arrival records (queues included) instead of free-flow times.
 
     Returns
     -------
@@ -108,6 +154,7 @@ def vulnerable_needs(problem: Problem) -> list[VulnerableNeeds]:
         t_veh = time_to_nodes(net, np.where(usable, net.length_m / DEFAULT_VEHICLE_MPS, np.inf), targets)
         seats = DEFAULT_VEHICLE_SEATS
     deadline = np.append(z.danger_deadline_s, problem.horizon_s)  # rows outside danger zones: the horizon
+    late_row = late_by_row(problem, simulation) if simulation is not None else None
     out = []
     for g in vuln:
         t_walk = time_to_nodes(net, problem.edge_time_s(walk, g), targets) if walk >= 0 else None
@@ -123,11 +170,18 @@ def vulnerable_needs(problem: Problem) -> list[VulnerableNeeds]:
             else:
                 ok_walk = ok_veh = np.zeros(foot.size)
             cnt = d.count[foot].astype(np.float64)
-            cannot = int(round(float((cnt * (1.0 - ok_walk)).sum())))
+            free = int(round(float((cnt * (1.0 - ok_walk)).sum())))
             late = int(round(float((cnt * (1.0 - np.maximum(ok_veh, ok_walk))).sum())))
+            sim_all: int | None = None
+            cannot = free
+            if late_row is not None:
+                sim_all = int(round(float(late_row[rows].sum())))
+                cannot = int(round(float(late_row[foot].sum())))
             out.append(VulnerableNeeds(
                 zone=z.danger_names[zone], group=d.groups[g].name, persons=int(d.count[rows].sum()),
                 on_foot=int(cnt.sum()), cannot_walk_in_time=cannot, late_even_by_vehicle=min(late, cannot),
                 vehicles_needed=int(math.ceil(cannot / seats - 1e-9)) if cannot else 0,
+                free_flow_cannot_walk=free, late_in_simulation=sim_all,
+                source="free flow" if late_row is None else "simulation",
             ))
     return out

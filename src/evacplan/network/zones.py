@@ -43,6 +43,9 @@ class ZoneMap:
     safe_declared_capacity
         Each safe zone's capacity as declared (``capacity`` column, or area / m2 per person), before residents
         are deducted, ``float64[s]``; empty when not known.
+    safe_drawn_area_m2
+        Area of each safe zone's drawn polygon in m2, ``float64[s]`` (``nan`` where the network's CRS is not
+        metric); empty when not known. :attr:`safe_area_m2` is the declared ``area_m2`` where given, else this.
     """
 
     danger_names: tuple[str, ...]
@@ -55,6 +58,7 @@ class ZoneMap:
     safe_services: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     safe_residents: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     safe_declared_capacity: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    safe_drawn_area_m2: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return f"<ZoneMap: danger {list(self.danger_names)}, safe {list(self.safe_names)}>"
@@ -78,8 +82,9 @@ class ZoneMap:
             (self.danger_deadline_s.shape == (z,) and self.safe_capacity.shape == (s,), "deadline/capacity shape"),
             (self.node_danger.max(initial=-1) < z and self.node_safe.max(initial=-1) < s, "zone index out of range"),
             (bool(np.all(self.safe_capacity >= 0)), "negative safe capacity"),
-            (self.safe_residents.shape in ((0,), (s,)) and self.safe_declared_capacity.shape in ((0,), (s,)),
-             "safe_residents/safe_declared_capacity shape"),
+            (self.safe_residents.shape in ((0,), (s,)) and self.safe_declared_capacity.shape in ((0,), (s,))
+             and self.safe_drawn_area_m2.shape in ((0,), (s,)),
+             "safe_residents/safe_declared_capacity/safe_drawn_area_m2 shape"),
         )
         for ok, what in checks:
             if not ok:

@@ -414,7 +414,8 @@ def _zone_map(
     capacity = np.where(np.isnan(capacity), np.where(np.isfinite(area), area / per_person, np.inf), capacity)
     capacity = whole_persons(capacity)
     services = {col: _column(safe, col, np.full(len(s_names), np.nan)) for col in SAFE_SERVICE_COLUMNS}
-    return ZoneMap(d_names, deadlines, node_danger, s_names, capacity, node_safe, area, services)
+    return ZoneMap(d_names, deadlines, node_danger, s_names, capacity, node_safe, area, services,
+                   safe_drawn_area_m2=geo_area.astype(np.float64))
 
 
 def _column(gdf: object, col: str, default: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from evacplan.scenario.schema import GroupSpec, ModeSpec, Scenario, StandardsSpe
 __all__ = ["cache_dir", "cache_key", "load_cached", "store_cached"]
 
 log = logging.getLogger(__name__)
-_FORMAT = 4  # bump whenever what a build produces changes
+_FORMAT = 5  # bump whenever what a build produces changes
 
 
 _CHOSEN: dict[str, Path | None] = {}
@@ -121,7 +121,7 @@ def _to_arrays(p: Problem) -> tuple[dict[str, np.ndarray], dict[str, object]]:
                                                     "edge_name")}
     arrays.update({f"zone_{k}": getattr(z, k) for k in ("danger_deadline_s", "node_danger", "safe_capacity",
                                                         "node_safe", "safe_area_m2", "safe_residents",
-                                                        "safe_declared_capacity")})
+                                                        "safe_declared_capacity", "safe_drawn_area_m2")})
     arrays.update({f"svc_{k}": v for k, v in z.safe_services.items()})
     arrays.update({f"dem_{k}": getattr(d, k) for k in ("origin", "group", "mode", "count", "danger", "curve")})
     arrays["departure_cdf"] = p.departure_cdf

@@ -291,17 +291,22 @@ def _gaps(runs: list[VariantRun]) -> str:
     out = []
     st = runs[0].assessment["standards"]
     for r in runs:
-        rows = []
+        rows, notes = [], []
         for s in r.assessment["safe_zones"]:
+            space = _num(s["site_m2_per_person"], 1)
+            if s.get("area_note"):
+                notes.append(s["area_note"])
+                space += ' <span class="bad">(declared area; the drawn polygon differs)</span>'
             rows.append([escape(s["name"]), _num(s["received"]), _num(s.get("residents", 0)), _num(s["capacity"]),
-                         _num(s["site_m2_per_person"], 1),
+                         space,
                          _gap(s["site_gap_km2"], 2), _num(s["tents_needed"]), _gap(s["water_gap_m3_day"], 0),
                          _gap(s["water_points_gap"]), _gap(s["latrines_gap"]), _gap(s["latrines_later_gap"]),
                          _gap(s["health_units_gap"])])
         out.append(f"<h3>{escape(r.label)}</h3>" + _table(
             ["safe zone", "people received", "residents", "capacity", "site m2 / person", "extra land (km2)",
              "family tents", "water gap (m3/day)", "water points gap", "latrines gap (1/50)",
-             "latrines gap (1/20)", "health units gap"], rows))
+             "latrines gap (1/20)", "health units gap"], rows)
+            + "".join(f'<p class="note bad">{escape(n)}</p>' for n in notes))
     note = (f"Minimums: {st['site_area_m2_per_person']:g} m2 site area, {st['covered_area_m2_per_person']:g} m2 "
             f"covered space, {st['water_l_per_person_day']:g} L water per day, 1 water point per "
             f"{st['persons_per_water_point']:g}, 1 latrine per {st['persons_per_latrine']:g} at first and per "
@@ -310,7 +315,9 @@ def _gaps(runs: list[VariantRun]) -> str:
             f"{st['tent_covered_m2']:g} m2 covered floor (assumed; UNHCR family tent, approx.) shelters "
             f"{st['persons_per_tent']} persons at the covered-space minimum; no existing shelter is assumed. "
             "Needs are for the people received and the residents already there; capacity as declared, residents "
-            "included. 'unknown': the scenario gives no inventory.")
+            "included. Site area: the declared area_m2 where the layer gives one, else the drawn polygon's; a "
+            "declared area more than 10 % away from the polygon's is flagged. 'unknown': the scenario gives no "
+            "inventory.")
     return "".join(out) + f'<p class="note">{escape(note)}</p>'
 
 
@@ -318,14 +325,19 @@ def _vulnerable(runs: list[VariantRun]) -> str:
     out = []
     for r in runs:
         rows = [[escape(v["zone"]), escape(v["group"]), _num(v["persons"]), _num(v["on_foot"]),
-                 _gap(v["cannot_walk_in_time"]), _num(v["late_even_by_vehicle"]), _num(v["vehicles_needed"])]
+                 _gap(v["cannot_walk_in_time"]), _num(v.get("free_flow_cannot_walk")),
+                 _num(v.get("late_in_simulation")), _num(v["late_even_by_vehicle"]), _num(v["vehicles_needed"])]
                 for v in r.assessment["vulnerable"]]
         if not rows:
             out.append(f"<h3>{escape(r.label)}</h3><p class='muted'>no group is marked vulnerable</p>")
             continue
-        out.append(f"<h3>{escape(r.label)}</h3>" + _table(
+        sim = any(v.get("source") == "simulation" for v in r.assessment["vulnerable"])
+        src = ("from the simulation's arrivals, queues included" if sim
+               else "free flow, no queues: a lower bound")
+        out.append(f"<h3>{escape(r.label)}</h3><p class='muted'>Late walkers {src}.</p>" + _table(
             ["danger zone", "group", "persons", "on foot", "cannot walk out in time (seats needed)",
-             "late even by vehicle", "vehicles (one trip)"], rows, left=2))
+             "late in free flow (no queues)", "late in the simulation (every mode)", "late even by vehicle",
+             "vehicles (one trip)"], rows, left=2))
     return "".join(out)
 
 
@@ -486,8 +498,9 @@ def render_report(runs: list[VariantRun], title: str | None = None, start: str |
         f"with no path to safety count, so such a zone is never cleared.</p>{_ete(runs)}</section>",
         f"<section><h2>Safe zones against the Sphere minimums</h2>{_gaps(runs)}</section>",
         f"<section><h2>Vulnerable people</h2><p class='note'>Walking vulnerable people who cannot reach safety "
-        f"on foot before their zone's deadline (their group's speed, shortest path, departures by the "
-        f"mobilization curve, no queues): each needs a vehicle seat.</p>{_vulnerable(runs)}</section>",
+        f"on foot before their zone's deadline: late in the simulation (queues included) where one was run, else "
+        f"in free flow (their group's speed, shortest path, departures by the mobilization curve, no queues). Each "
+        f"needs a vehicle seat.</p>{_vulnerable(runs)}</section>",
         f"<section><h2>Exposure after the deadlines</h2>{_exposure(runs)}</section>",
         f"<section><h2>The closed border (counterfactual)</h2>{_border(runs)}</section>",
         f"<section><h2>What limits the plan</h2>{_bottlenecks(runs)}</section>",
