@@ -27,7 +27,7 @@ from evacplan.planning.kernels import BIN0
 from evacplan.planning.model import PlanningModel, planning_model
 from evacplan.planning.paths import edge_persons
 from evacplan.planning.result import Plan
-from evacplan.planning.ten import relaxed_spec
+from evacplan.planning.ten import TenSpec, relaxed_spec
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
 from evacplan.problem.problem import Problem
 from evacplan.problem.resources import TABLE_BUDGET
@@ -129,7 +129,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
 
     Returns the plan and its certified lower bound in steps of the problem (a horizon no plan reaches)."""
     rows = np.flatnonzero(model.usable)
-    k = coarsening(problem, model, rows)
+    spec = relaxed_spec(problem, model, rows) if rows.size else None  # for the prediction and the certificate
+    k = coarsening(problem, model, rows, spec)
     plan_model = model if k == 1 else planning_model(problem, k * model.step_s)
     if k > 1:
         log.info("fast: horizon needs coarser windows, planning with %.0f s steps", plan_model.step_s)
@@ -155,7 +156,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
             best, mode = alt, mode + "-reserve"
     upper = plan_horizon(best, model.step_s)
     bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
-                    improve=k == 1)
+                    improve=k == 1, spec=spec)
     if bound.better is not None:
         planned = np.bincount(bound.better["row"], weights=bound.better["count"], minlength=problem.demand.n_rows)
         alt = assemble(problem, model, "fast", bound.better, (problem.demand.count - planned).astype(np.int64),
@@ -171,14 +172,15 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
 BIG_NETWORK = 20_000
 
 
-def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> int:
+def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64], spec: TenSpec | None = None) -> int:
     """Whole factor by which to coarsen the problem's step so that the capacity tables fit :data:`TABLE_BUDGET`:
-    the horizon is predicted by the level-cut bound (1 when they fit as they are)."""
+    the horizon is predicted by the level-cut bound on the relaxation ``spec`` of ``rows`` (built when not given;
+    1 when they fit as they are)."""
     total = int(problem.demand.count[rows].sum()) if rows.size else 0
     if total == 0:
         return 1
-    horizon = max(analytic_bound(model, rows), cut_bound(problem, model, relaxed_spec(problem, model, rows), rows,
-                                                          total))
+    spec = relaxed_spec(problem, model, rows) if spec is None else spec
+    horizon = max(analytic_bound(model, rows), cut_bound(problem, model, spec, rows, total))
     need = 2.0 * horizon * problem.network.n_edges * 12
     return max(1, int(np.ceil(need / TABLE_BUDGET)))
 

@@ -82,6 +82,7 @@ def certify(
     min_condensation: int = 1,
     zones: ZoneModel | None = None,
     improve: bool = True,
+    spec: TenSpec | None = None,
 ) -> BoundResult:
     """Largest proven lower bound (labels of ``model``) on the time to bring ``target`` persons to safety.
 
@@ -105,10 +106,13 @@ def certify(
         The safe-zone assignment model of these rows, when already built.
     improve
         Probe the exact network too (one class, uncondensed) and return a quicker plan when one exists.
+    spec
+        The relaxed network of the usable rows (:func:`~evacplan.planning.ten.relaxed_spec`), when already built.
     """
     rows = np.flatnonzero(model.usable)
     lb = analytic_bound(model, rows, target) if rows.size else 0
-    spec = relaxed_spec(problem, model, rows) if rows.size else None
+    if spec is None and rows.size:
+        spec = relaxed_spec(problem, model, rows)
     if spec is not None and target > 0:
         lb = max(lb, cut_bound(problem, model, spec, rows, target))
         zm = zones if zones is not None else zone_model(problem, model, rows)

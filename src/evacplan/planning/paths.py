@@ -147,37 +147,28 @@ def link_paths(
         tr.astype(np.int64), tau, int(potential.shape[1]), tail, head, int(tail.shape[0]), int(max(tau.shape[0], 1)),
     )
     # the class of a step is that of every group using it: take it from the groups that start there and follow
-    step_cls = np.full(edge.size, -1, dtype=np.int64)
-    _spread_class(start, cls.astype(np.int64), nxt, step_cls)
+    step_cls = _spread(start, nxt, cls, edge.size)
     to_go = (lab * float(step_s) + potential[np.maximum(step_cls, 0), tail[edge]]
-             - potential[np.maximum(step_cls, 0), _step_end(start, nxt, end, edge.size)]) if edge.size else np.zeros(0)
+             - potential[np.maximum(step_cls, 0), _spread(start, nxt, end, edge.size)]) if edge.size else np.zeros(0)
     return start, edge, nxt, to_go.astype(np.float64), length, end
 
 
 @njit(cache=True)
-def _step_end_kernel(start, nxt, end, out):
+def _spread_kernel(start, nxt, value, out):
     for g in range(start.shape[0]):
         s = start[g]
         while s >= 0 and out[s] < 0:
-            out[s] = end[g]
+            out[s] = value[g]
             s = nxt[s]
 
 
-def _step_end(start: NDArray[np.int64], nxt: NDArray[np.int64], end: NDArray[np.int64], n_steps: int
-              ) -> NDArray[np.int64]:
-    """The node each step's path ends at (every group using a step ends at the same node)."""
+def _spread(start: NDArray[np.int64], nxt: NDArray[np.int64], value: NDArray[np.int64], n_steps: int
+            ) -> NDArray[np.int64]:
+    """A per-group value (>= 0) on every step of the group's path: the value of every group using a step is the same
+    (its class, the node its path ends at), so the first group found to reach a step sets it."""
     out = np.full(n_steps, -1, dtype=np.int64)
-    _step_end_kernel(start, nxt, end, out)
+    _spread_kernel(start, nxt, value.astype(np.int64), out)
     return out
-
-
-@njit(cache=True)
-def _spread_class(start, cls, nxt, step_cls):
-    for g in range(start.shape[0]):
-        s = start[g]
-        while s >= 0 and step_cls[s] < 0:
-            step_cls[s] = cls[g]
-            s = nxt[s]
 
 
 @njit(cache=True)
