@@ -30,17 +30,15 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from benchmarks.instances import SHARED, center_out
+from benchmarks.instances import SHARED, WALK, center_out
 from evacplan.assessment.exposure import plan_exposure
 from evacplan.planning import plan, validate_plan
 from evacplan.problem.problem import Problem
-from evacplan.scenario.schema import ModeSpec
 from evacplan.simulation import simulate
 
 COMPLIANCE = (1.0, 0.8, 0.6, 0.0)
 #: Deadline of the center-out danger zone (people are released over its first hour), minutes.
 DEADLINE = 45.0
-WALK = (ModeSpec("walk", 1.34, 1.0, 1.0),)
 
 
 def _minutes(s: float) -> str:

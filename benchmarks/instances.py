@@ -30,6 +30,7 @@ TNTP = {
     "sydney": ("tntp/Sydney/Sydney_net.tntp", "tntp/Sydney/Sydney_node.tntp"),
 }
 VEHICLE = (ModeSpec("vehicle", 40.0, 1.0, 1.0),)
+WALK = (ModeSpec("walk", 1.34, 1.0, 1.0),)
 
 
 @dataclass

@@ -69,6 +69,8 @@ class RunOptions:
     ----------
     method
         Planning method (``"fast"`` or ``"exact"``).
+    objective
+        Planning objective (``"auto"``, ``"deadlines"`` or ``"quickest"``; see :func:`evacplan.planning.plan`).
     compliance
         Share of planned evacuees who follow the plan in the simulation (a variant may override it).
     simulate
@@ -87,6 +89,7 @@ class RunOptions:
     """
 
     method: str = "fast"
+    objective: str = "auto"
     compliance: float = 1.0
     simulate: bool = True
     variants: tuple[str, ...] | None = None
@@ -296,6 +299,7 @@ def run(
     out_dir: str | Path = "evacplan-run",
     *,
     method: str = "fast",
+    objective: str = "auto",
     compliance: float = 1.0,
     simulate: bool = True,
     variants: Sequence[str] | None = None,
@@ -313,7 +317,7 @@ def run(
         The scenario file (``None``: the bundled default).
     out_dir
         The run folder (see :func:`run_scenario`).
-    method, compliance, simulate, variants, cache, report, force, start
+    method, objective, compliance, simulate, variants, cache, report, force, start
         The fields of :class:`RunOptions` (``variants=()`` runs the baseline only).
     progress
         ``progress(message, fraction)`` callback (:class:`evacplan.progress.Progress`).
@@ -329,7 +333,7 @@ def run(
     >>> result.report                                                        # doctest: +SKIP
     PosixPath('rafah-run/report.html')
     """
-    options = RunOptions(method=method, compliance=compliance, simulate=simulate,
+    options = RunOptions(method=method, objective=objective, compliance=compliance, simulate=simulate,
                          variants=None if variants is None else tuple(variants), cache=cache, report=report,
                          force=force, start=start)
     return run_scenario(scenario, out_dir, options, progress=progress)
@@ -361,7 +365,7 @@ def _run_one(
     name = BASELINE if spec is None else spec.name
     if plan is None:
         st.start(f"{name}:plan", f"{name}: planning ({opts.method})")
-        pl = make_plan(problem, opts.method, progress=st.fraction)
+        pl = make_plan(problem, opts.method, progress=st.fraction, objective=opts.objective)
     else:
         st.start(f"{name}:plan", f"{name}: the baseline's plan (only the compliance changes)")
         pl = plan

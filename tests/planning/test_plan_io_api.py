@@ -68,7 +68,7 @@ def test_summary_and_tables(problem, tmp_path):
 
 def test_exported_names():
     assert set(planmod.__all__) == {
-        "METHODS", "Plan", "UnsupportedProblemError", "plan", "read_plan", "validate_plan", "write_plan"
+        "METHODS", "OBJECTIVES", "Plan", "UnsupportedProblemError", "plan", "read_plan", "validate_plan", "write_plan"
     }
     for name in planmod.__all__:
         assert getattr(planmod, name) is not None
@@ -88,5 +88,5 @@ def test_cli_plan_command(problem, tmp_path, monkeypatch):
     from evacplan.cli.plan_cmd import plan_command
 
     monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: problem, raising=False)
-    plan_command(None, out=tmp_path / "out", method="fast", force=False, no_cache=False)
+    plan_command(None, out=tmp_path / "out", method="fast", objective="auto", force=False, no_cache=False)
     assert (tmp_path / "out" / "summary.json").exists()

@@ -152,6 +152,11 @@ def test_deadlines_side_by_side(small_run: Path) -> None:
         assert z["sentence"].startswith(f"{z['name']}: at most {z['max_safe']:,} of {z['population']:,} people")
     html = (small_run / "report.html").read_text()
     assert "Safe by the deadlines" in html and zones[0]["sentence"].split(";")[0] in html
+    # the scenario has deadlines: planned for them, the quickest plan's time beside
+    summary = a["summary"]
+    assert summary["plan_objective"] == "deadlines"
+    assert summary["plan_quickest_time_min"] is not None
+    assert "planned for the deadlines, earliest first" in html
 
 
 def test_sentences_name_the_streets(small_run: Path) -> None:

@@ -209,6 +209,8 @@ def assess(
     if plan is not None:
         summary.update({
             "plan_method": plan.method,
+            "plan_objective": plan.objective,
+            "plan_quickest_time_min": _minutes(plan.quickest_time_s),
             "plan_evacuation_time_min": _minutes(plan.evacuation_time_s),
             "plan_lower_bound_min": _minutes(plan.lower_bound_s),
             "plan_unplanned": int(plan.unplanned.sum()),

@@ -41,6 +41,21 @@ FORCE_OPT = typer.Option(
 )
 
 
+OBJECTIVE_OPT = typer.Option(
+    "auto", "--objective", help="Planning objective: 'deadlines' (the most people of the earliest-deadline danger "
+    "zone safe by its deadline, then the next zone's, then the quickest evacuation of the rest), 'quickest' (the "
+    "earliest time everyone is safe) or 'auto' (default: deadlines when a danger zone has one).",
+)
+
+
+def check_objective(objective: str) -> None:
+    """Refuse an unknown ``--objective`` with the choices."""
+    choices = ("auto", "deadlines", "quickest")
+    if objective not in choices:
+        raise typer.BadParameter(f"unknown objective {objective!r}; choose one of {', '.join(choices)}",
+                                 param_hint="--objective")
+
+
 def print_problems(exc: ScenarioInvalid) -> None:
     """Print every problem of ``exc``: errors first, then the sanity findings."""
     errors = [p for p in exc.problems if not p.forceable]

@@ -10,7 +10,16 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from evacplan.cli._common import FORCE_OPT, SCENARIO_ARG, console, scenario_label, user_errors, write_run_manifest
+from evacplan.cli._common import (
+    FORCE_OPT,
+    OBJECTIVE_OPT,
+    SCENARIO_ARG,
+    check_objective,
+    console,
+    scenario_label,
+    user_errors,
+    write_run_manifest,
+)
 
 if TYPE_CHECKING:
     from evacplan.planning.deadlines import ZoneDeadline
@@ -37,6 +46,7 @@ def plan_command(
     out: Path = typer.Option(..., "--out", help="Folder for summary.json, groups.parquet, edge_flows.parquet and "
                              "manifest.json (created; a folder of an earlier run is replaced as a whole)."),
     method: str = typer.Option("fast", "--method", help="Planning method: 'fast' (default) or 'exact'."),
+    objective: str = OBJECTIVE_OPT,
     force: bool = FORCE_OPT,
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild the scenario even if a cached build exists."),
 ) -> None:
@@ -48,6 +58,7 @@ def plan_command(
 
     if method not in METHODS:
         raise typer.BadParameter(f"choose one of {sorted(METHODS)}", param_hint="--method")
+    check_objective(objective)
     with user_errors():
         check_output_folder(out)
         with console.status(f"Building {scenario_label(scenario)} ...", spinner="dots") as status:
@@ -62,10 +73,12 @@ def plan_command(
             transient=True,
         ) as bar:
             task = bar.add_task("plan", total=1.0, method=method)
-            result = plan(problem, method=method, progress=lambda _m, f: bar.update(task, completed=f))
+            result = plan(problem, method=method, progress=lambda _m, f: bar.update(task, completed=f),
+                          objective=objective)
         with replaced_folder(out) as stage:
             write_plan(result, problem, stage)
-            write_run_manifest(stage, "plan", scenario, {"method": method, "force": force}, problem)
+            write_run_manifest(stage, "plan", scenario, {"method": method, "objective": objective, "force": force},
+                               problem)
 
     table = Table(title=f"Evacuation plan — {problem.name}", show_header=False)
     table.add_row("evacuees", f"{problem.demand.total:,}")
@@ -75,6 +88,10 @@ def plan_command(
     table.add_row("evacuation time", f"{result.evacuation_time_s / 60:.1f} min")
     table.add_row("lower bound", f"{result.lower_bound_s / 60:.1f} min")
     table.add_row("certified gap", f"{100 * result.gap:.2f} %")
+    if result.objective == "deadlines" and result.quickest_time_s != result.evacuation_time_s:
+        table.add_row("quickest plan found", f"{result.quickest_time_s / 60:.1f} min (deadlines first cost "
+                      f"{(result.evacuation_time_s - result.quickest_time_s) / 60:+.1f} min at the end)")
+    table.add_row("objective", result.objective)
     table.add_row("method / runtime", f"{result.method} / {result.runtime_s:.1f} s")
     console.print(table)
     if result.deadlines:

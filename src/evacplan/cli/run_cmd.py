@@ -8,7 +8,16 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from evacplan.cli._common import FORCE_OPT, SCENARIO_ARG, console, err_console, scenario_label, user_errors
+from evacplan.cli._common import (
+    FORCE_OPT,
+    OBJECTIVE_OPT,
+    SCENARIO_ARG,
+    check_objective,
+    console,
+    err_console,
+    scenario_label,
+    user_errors,
+)
 
 __all__ = ["run_command"]
 
@@ -22,6 +31,7 @@ def run_command(
     scenario: Path | None = SCENARIO_ARG,
     out: Path = _OUT,
     method: str = typer.Option("fast", "--method", help="Planning method: fast or exact."),
+    objective: str = OBJECTIVE_OPT,
     compliance: float = typer.Option(1.0, "--compliance", min=0.0, max=1.0,
                                      help="Share of planned evacuees who follow the plan in the simulation."),
     variant: list[str] | None = _VARIANT,
@@ -36,11 +46,12 @@ def run_command(
     from evacplan.pipeline import RunOptions, run_scenario
 
     names = () if no_variants else (tuple(variant) if variant else None)
-    opts = RunOptions(method=method, compliance=compliance, simulate=not no_simulate, variants=names,
-                      cache=not no_cache, force=force, start=start)
+    opts = RunOptions(method=method, objective=objective, compliance=compliance, simulate=not no_simulate,
+                      variants=names, cache=not no_cache, force=force, start=start)
     with user_errors():
         if method not in ("fast", "exact"):
             raise typer.BadParameter(f"unknown method {method!r}; choose fast or exact", param_hint="--method")
+        check_objective(objective)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                       console=err_console, transient=False) as bar:
             task = bar.add_task(f"Running {scenario_label(scenario)}", total=1.0)

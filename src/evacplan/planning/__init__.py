@@ -6,9 +6,10 @@
 """
 
 from evacplan.errors import UnsupportedProblemError
-from evacplan.planning.api import METHODS, plan
+from evacplan.planning.api import METHODS, OBJECTIVES, plan
 from evacplan.planning.io import read_plan, write_plan
 from evacplan.planning.result import Plan
 from evacplan.planning.validate import validate_plan
 
-__all__ = ["METHODS", "Plan", "UnsupportedProblemError", "plan", "read_plan", "validate_plan", "write_plan"]
+__all__ = ["METHODS", "OBJECTIVES", "Plan", "UnsupportedProblemError", "plan", "read_plan", "validate_plan",
+           "write_plan"]

@@ -10,6 +10,7 @@ and a bound above the plan's time raises :class:`~evacplan.errors.BoundError` in
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,20 +21,28 @@ from numpy.typing import NDArray
 from evacplan.errors import BoundError
 from evacplan.network.names import describe_edge
 from evacplan.planning.bounds import analytic_bound, certify, cut_bound
-from evacplan.planning.deadlines import deadline_certificates
+from evacplan.planning.deadlines import NODE_BUDGET, deadline_certificates
 from evacplan.planning.exact import exact_groups
 from evacplan.planning.fast import fast_groups
 from evacplan.planning.kernels import BIN0
 from evacplan.planning.model import PlanningModel, planning_model
 from evacplan.planning.paths import edge_persons
+from evacplan.planning.priority import (
+    OBJECTIVES,
+    deadline_key,
+    deadline_tiers,
+    exact_deadline_groups,
+    resolve_objective,
+    tiers_full,
+)
 from evacplan.planning.result import Plan
-from evacplan.planning.ten import TenSpec, relaxed_spec
+from evacplan.planning.ten import TenSpec, exact_spec, relaxed_spec, ten_size
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
 from evacplan.problem.problem import Problem
 from evacplan.problem.resources import TABLE_BUDGET
 from evacplan.progress import Progress, fraction_callback
 
-__all__ = ["METHODS", "describe_model", "plan"]
+__all__ = ["METHODS", "OBJECTIVES", "describe_model", "plan"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +64,7 @@ def describe_model(step_s: float) -> str:
 
 
 def plan(problem: Problem, method: str = "fast", progress: Progress | None = None, *,
-         deadlines: bool = True) -> Plan:
+         deadlines: bool = True, objective: str = "auto") -> Plan:
     """Plan the evacuation of ``problem``.
 
     Parameters
@@ -72,6 +81,12 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
         Certify each danger zone's deadline (:func:`evacplan.planning.deadlines.deadline_certificates`: the most
         persons any plan brings to safety by it, the plan's own figure, and who is left and why); a few max flows
         per zone whose deadline the plan does not meet.
+    objective
+        ``"deadlines"`` (the most people of the earliest-deadline danger zone safe by its deadline, then the next
+        zone's, then the quickest evacuation of the rest; :mod:`evacplan.planning.priority`), ``"quickest"`` (the
+        earliest time everyone is safe) or ``"auto"`` (default: ``"deadlines"`` when a danger zone with people has
+        a deadline). The deadlines objective also makes the quickest plan and keeps the better of the two on it;
+        the lower bound is always the bound on the evacuation time.
 
     Returns
     -------
@@ -82,7 +97,7 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
     Raises
     ------
     ValueError
-        For an unknown method.
+        For an unknown method or objective.
     UnsupportedProblemError
         When ``method="exact"`` is asked for a problem with several travel classes.
     BoundError
@@ -91,6 +106,7 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
     """
     if method not in METHODS:
         raise ValueError(f"unknown planning method {method!r}; choose one of {sorted(METHODS)}")
+    objective = resolve_objective(problem, objective)
     start = time.perf_counter()
     model = planning_model(problem)
     tick = fraction_callback(progress, f"planning ({method})")
@@ -99,8 +115,15 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
         result = assemble(problem, model, method, groups, unplanned, 0.0, 0.0)
         lb_horizon = opt
         log.info("exact: optimum horizon %d steps after %d max-flow probes", opt, probes)
+        if objective == "deadlines" and not tiers_full(problem, model, result):
+            groups, unplanned, probes = exact_deadline_groups(problem, model)
+            log.info("exact: deadlines plan after %d max flows", probes)
+            result = by_deadlines(problem, assemble(problem, model, method, groups, unplanned, 0.0, 0.0), result)
     else:
-        result, lb_horizon = _fast(problem, model, tick)
+        result, lb_horizon = _fast(problem, model, tick, objective)
+    if objective == "deadlines" and math.isnan(result.quickest_time_s):
+        result = replace(result, quickest_time_s=result.evacuation_time_s)
+    result = replace(result, objective=objective)
     if deadlines:
         result = replace(result, deadlines=deadline_certificates(problem, model, result))
     if tick is not None:
@@ -124,8 +147,17 @@ def plan_horizon(result: Plan, step_s: float) -> int:
     return int(np.ceil(start / step_s - 1e-9))
 
 
-def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None) -> tuple[Plan, int]:
-    """The fast method: schedule, certify at the problem's step, keep the quickest plan found.
+def by_deadlines(problem: Problem, deadlines_plan: Plan, quickest: Plan) -> Plan:
+    """The better of two plans by the deadlines objective (:func:`evacplan.planning.priority.deadline_key`; ties
+    keep the quickest), with the quickest plan's evacuation time as :attr:`Plan.quickest_time_s`."""
+    best = deadlines_plan if deadline_key(problem, deadlines_plan) > deadline_key(problem, quickest) else quickest
+    return replace(best, quickest_time_s=quickest.evacuation_time_s)
+
+
+def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None,
+          objective: str = "quickest") -> tuple[Plan, int]:
+    """The fast method: schedule, certify at the problem's step, keep the quickest plan found; for the deadlines
+    objective, schedule the deadline zones in tiers as well and keep the better plan by it.
 
     Returns the plan and its certified lower bound in steps of the problem (a horizon no plan reaches)."""
     rows = np.flatnonzero(model.usable)
@@ -165,6 +197,15 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
             best, mode = alt, mode + "+ten"
     log.info("fast (%s): horizon %d, bound %d (q=%d, %d probes)", mode, upper, bound.bins, bound.condensation,
              bound.probes)
+    if objective == "deadlines" and not tiers_full(problem, model, best):
+        tiers = [(rows_z, until) for rows_z, _, until in deadline_tiers(problem, plan_model)]
+        alt, _ = schedule(tiers=tiers, reserve=reserve)
+        if k == 1 and model.n_classes == 1 and ten_size(exact_spec(problem, model, rows), upper) <= NODE_BUDGET:
+            # the exact phases fit: one max flow per deadline zone, then a horizon search for the rest
+            groups, unplanned, _ = exact_deadline_groups(problem, model)
+            phased = assemble(problem, model, "fast", groups, unplanned, 0.0, 0.0)
+            alt = by_deadlines(problem, phased, alt)
+        best = by_deadlines(problem, alt, best)
     return best, bound.bins
 
 

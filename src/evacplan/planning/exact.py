@@ -31,7 +31,10 @@ from evacplan.planning.ten import (
 )
 from evacplan.problem.problem import Problem
 
-__all__ = ["decompose", "exact_groups", "horizon_search"]
+__all__ = ["MAX_HORIZON", "decompose", "exact_groups", "horizon_search"]
+
+#: Horizon (labels) beyond which the doubling search gives up: a target no horizon reaches is a defect.
+MAX_HORIZON = 1 << 24
 
 
 def exact_groups(
@@ -80,18 +83,29 @@ def exact_groups(
 def horizon_search(
     problem: Problem, model: PlanningModel, spec: TenSpec, target: int, lower: int, *, upper: int | None = None,
     progress: Callable[[float], None] | None = None,
+    adjust: Callable[[TimeExpanded], TimeExpanded] | None = None,
 ) -> tuple[int, int, NDArray[np.int64], TimeExpanded]:
     """Smallest horizon in ``[lower, upper]`` at which the exact TEN carries ``target`` persons.
 
-    ``lower`` must be a proven lower bound; without ``upper`` the search doubles until feasible. Returns
-    ``(horizon, probes, flows, ten)`` with the flow of that horizon's network.
+    ``lower`` must be a proven lower bound; without ``upper`` the search doubles until feasible. ``adjust``
+    (optional) changes each network built before it is solved (e.g. takes off capacity used by fixed flows).
+    Returns ``(horizon, probes, flows, ten)`` with the flow of that horizon's network.
+
+    Raises
+    ------
+    InternalError
+        When doubling reaches :data:`MAX_HORIZON` labels without a feasible network (``target`` unreachable).
     """
     probes = 0
 
     def solve(horizon: int) -> tuple[bool, NDArray[np.int64] | None, TimeExpanded]:
         nonlocal probes
         probes += 1
+        if horizon > MAX_HORIZON:
+            raise InternalError(f"no network up to {MAX_HORIZON} labels carries {target} persons")
         ten = build_ten(problem, model, spec, horizon)
+        if adjust is not None:
+            ten = adjust(ten)
         value, flows = solve_ten(ten, want_flows=True)
         return value >= target, flows, ten
 

@@ -20,7 +20,7 @@ search that keeps one label per node misses the later labels at which an edge ha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,6 +88,7 @@ def fast_groups(
     mode: str = "auto",
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+    tiers: Sequence[tuple[NDArray[np.int64], int]] = (),
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
     """Plan every usable row; return the group buffers (labels), the persons left unplanned per row and the mode.
 
@@ -107,6 +108,11 @@ def fast_groups(
     reserve
         ``(room, need_from)``: safe-zone room held back from early releases for the rows that need it in
         ``"routes"`` mode (see :mod:`evacplan.planning.zones`).
+    tiers
+        ``(rows, until)`` served one after the other before everyone else, in ``"routes"`` mode: the persons of
+        ``rows`` who could be safe by label ``until`` on empty streets are scheduled first, with the capacity the
+        earlier tiers left (the deadlines objective, :mod:`evacplan.planning.priority`); then every person left is
+        scheduled (with ``reserve``).
     """
     net, d = problem.network, problem.demand
     m = net.n_edges
@@ -130,7 +136,18 @@ def fast_groups(
     out = GroupArrays(1024, 16384)
     trees = None
     if mode == "routes":
-        trees = route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve)
+        parts: list[NDArray[np.int64]] = []
+        for rows, until in tiers:
+            everyone = state["remaining"]
+            state["remaining"] = np.zeros_like(everyone)
+            state["remaining"][rows] = everyone[rows]
+            parts.append(route_groups(problem, model, state, out, grow=grow, until=until,
+                                      route_offset=sum(p.shape[0] for p in parts)))
+            everyone[rows] = state["remaining"][rows]
+            state["remaining"] = everyone
+        parts.append(route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve,
+                                  route_offset=sum(p.shape[0] for p in parts)))
+        trees = np.vstack(parts)
     else:
         _search_groups(problem, model, state, out, window, grow, progress)
     unplanned = d.count - np.where(model.usable, d.count - remaining, 0)

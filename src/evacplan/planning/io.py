@@ -65,6 +65,8 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "scenario": problem.name,
         "method": plan.method,
+        "objective": plan.objective,
+        "quickest_time_min": _minutes(plan.quickest_time_s),
         "evacuees": int(d.count.sum()),
         "evacuated": plan.evacuated,
         "unreachable": no_path,
@@ -223,4 +225,6 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
         bound_model=str(summary.get("bound_model", "")),
         edge_full_windows=full,
         deadlines=deadlines,
+        objective=str(summary.get("objective", "quickest")),
+        quickest_time_s=float(q) * 60.0 if (q := summary.get("quickest_time_min")) is not None else float("nan"),
     )

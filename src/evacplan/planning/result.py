@@ -72,6 +72,11 @@ class Plan:
     deadlines
         Per danger zone with a deadline: persons the plan brings to safety by it, the certified maximum, and who is
         left and why where nobody can meet it (:mod:`evacplan.planning.deadlines`; empty when not certified).
+    objective
+        What the plan optimises: ``"quickest"`` or ``"deadlines"`` (:mod:`evacplan.planning.priority`).
+    quickest_time_s
+        For the deadlines objective, the evacuation time of the quickest plan made alongside (what serving the
+        deadlines first costs at the end); NaN otherwise.
     """
 
     method: str
@@ -94,6 +99,8 @@ class Plan:
     bound_model: str = ""
     edge_full_windows: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     deadlines: tuple[ZoneDeadline, ...] = ()
+    objective: str = "quickest"
+    quickest_time_s: float = float("nan")
 
     @property
     def n_groups(self) -> int:

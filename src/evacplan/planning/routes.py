@@ -92,9 +92,14 @@ def route_groups(
     grow: Callable[[], None],
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+    until: int | None = None,
+    route_offset: int = 0,
 ) -> NDArray[np.int64]:
     """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``; return the
-    route trees the groups' ``route`` indices point at (``int64[k, n]``).
+    route trees the groups' ``route`` indices point at (``int64[k, n]``, the first at ``route_offset``).
+
+    ``until`` (optional): serve only the persons who could be safe by that label on empty streets (the labels of
+    the scheduling order); the others stay in ``state['remaining']``.
 
     ``reserve = (room, need_from)`` (optional): ``room[z, t]`` of safe zone ``z`` is held back from the rows not
     yet needy while serving labels before ``t``; a row is needy from label ``need_from[row]`` on, and needy rows are
@@ -123,7 +128,7 @@ def route_groups(
     mean_time = np.nanmean(np.where(np.isfinite(model.phys.free_time_s), model.phys.free_time_s, np.nan), axis=1)
 
     trees: list[NDArray[np.int64]] = []  # every route tree handed out, in order: group.route indexes their rows
-    n_rows_trees = [0]
+    n_rows_trees = [route_offset]
 
     Routes = tuple[NDArray[np.int64], NDArray[np.int64], int, NDArray[np.int64], NDArray[np.int64]]
 
@@ -168,6 +173,8 @@ def route_groups(
         far = -model.row_potential_s[rows]
         class_rows.append(rows[np.lexsort((rows, far, model.row_first[rows]))])
     last = int(model.row_last[remaining > 0].max()) + 1 if np.any(remaining > 0) else 0
+    if until is not None:
+        last = min(last, until + 1)
     hidden = np.zeros_like(state["zone_rem"])  # room held back: true room = zone_rem + hidden
     next_avail = model.row_first.copy()  # first label at which each row has someone to send
 

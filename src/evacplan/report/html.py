@@ -139,8 +139,14 @@ def _summary(runs: list[VariantRun]) -> str:
 def _deadlines(runs: list[VariantRun]) -> str:
     """One plain sentence per danger zone and a table: persons safe by each deadline in the plan, at most (its
     certificate) and in the simulation (``assessment.json``'s ``deadlines``)."""
-    rows, sentences = [], []
+    rows, sentences, objective = [], [], []
     for r in runs:
+        s = r.assessment.get("summary", {})
+        if s.get("plan_objective") == "deadlines":
+            q, t = s.get("plan_quickest_time_min"), s.get("plan_evacuation_time_min")
+            cost = (f" (the last person safe at {t:,.0f} min, against {q:,.0f} min for the quickest plan found)"
+                    if q is not None and t is not None and t > q + 1e-9 else "")
+            objective.append(f"<b>{escape(r.label)}</b>: planned for the deadlines, earliest first{cost}")
         for z in r.assessment.get("deadlines", []):
             if z.get("sentence"):
                 sentences.append(f"<li><b>{escape(r.label)}</b>: {escape(z['sentence'])}</li>")
@@ -149,7 +155,8 @@ def _deadlines(runs: list[VariantRun]) -> str:
                          _num(z["max_safe"]) + bound, _num(z["plan_safe"]), _num(z["simulated_safe"])])
     if not rows:
         return ""
-    return (f"<ul>{''.join(sentences)}</ul>" + _table(
+    how = ("<p class='note'>" + "; ".join(objective) + ".</p>") if objective else ""
+    return (f"<ul>{''.join(sentences)}</ul>" + how + _table(
         ["variant", "danger zone", "deadline (min)", "evacuees", "at most safe by then (any plan)",
          "safe by then: plan", "safe by then: simulation"], rows, left=2) +
         "<p class='note'>At most: a maximum flow over time to the deadline in the planning model (exact for one "
