@@ -10,22 +10,21 @@ from numba import njit
 
 
 @njit(cache=True)
+def _clip_integral(y, cap):
+    """Integral of ``clip(t, 0, cap)`` over ``t`` from 0 to ``y``."""
+    if y <= 0.0:
+        return 0.0
+    if y <= cap:
+        return 0.5 * y * y
+    return 0.5 * cap * cap + cap * (y - cap)
+
+
+@njit(cache=True)
 def _mean_clip(y0, s, cap):
     """Mean of ``clip(y0 + u s, 0, cap)`` over ``u`` uniform in ``[0, 1]`` (``s = 0``: at ``y0``)."""
     if s <= 0.0:
         return min(max(y0, 0.0), cap)
-    # antiderivative of clip(y, 0, cap): 0, then y^2 / 2, then cap^2 / 2 + cap (y - cap)
-    f = 0.0
-    for k in range(2):
-        y = y0 + s if k == 0 else y0
-        if y <= 0.0:
-            v = 0.0
-        elif y <= cap:
-            v = 0.5 * y * y
-        else:
-            v = 0.5 * cap * cap + cap * (y - cap)
-        f += v if k == 0 else -v
-    return f / s
+    return (_clip_integral(y0 + s, cap) - _clip_integral(y0, cap)) / s
 
 
 @njit(cache=True)
