@@ -2,9 +2,9 @@
 
 With a simulation the figures are the simulator's own (persons inside a danger zone at some time after its onset,
 and the person-minutes they spent there). From a plan they are counted the same way (:func:`plan_exposure`): at home
-until the group leaves, then edge by edge along its path (an edge lies in its tail's zone, else its head's), so
-that plan and simulation can be compared figure for figure; persons the plan could not send anywhere stay exposed
-until the horizon.
+until the group's persons leave (spread over its departure window, as the simulator releases them), then edge by
+edge along its path (an edge lies in its tail's zone, else its head's), so that plan and simulation can be compared
+figure for figure; persons the plan could not send anywhere stay exposed until the horizon.
 """
 
 from __future__ import annotations
@@ -72,37 +72,46 @@ class PlanExposure:
     exposed
         Persons exposed in any zone, each counted once.
     group_exposed
-        Whether each plan group is exposed, ``bool[g]``.
+        Whether any of each plan group's persons is exposed, ``bool[g]``.
+    group_share
+        Share of each plan group's persons exposed in any zone, ``float64[g]``: a group's persons leave spread over
+        its departure window, so a window that straddles the deadline leaves only its later leavers exposed.
     """
 
     exposed_by_zone: NDArray[np.int64]
     person_minutes_by_zone: NDArray[np.float64]
     exposed: int
     group_exposed: NDArray[np.bool_]
+    group_share: NDArray[np.float64]
 
 
 def plan_exposure(problem: Problem, plan: Plan, horizon_s: float | None = None) -> PlanExposure:
     """Who the plan leaves inside a danger zone after its deadline, with the simulator's definitions.
 
-    Planned groups leave home in the middle of their departure window and walk their path without waiting (see
-    :func:`evacplan.assessment.kernels.plan_zone_exposure`); persons the plan could not send anywhere stay at home
-    until ``horizon_s`` (default: the problem's horizon), as the simulator keeps people with no route.
+    A planned group's persons leave home spread evenly over its departure window, as the simulator releases them,
+    and walk its path without waiting, each edge entered as far into the edge's entry window as they left into the
+    departure window (see :func:`evacplan.assessment.kernels.plan_zone_exposure`): persons and person-minutes are
+    those expected of that spread, rounded to whole persons per zone. Persons the plan could not send anywhere stay
+    at home until ``horizon_s`` (default: the problem's horizon), as the simulator keeps people with no route.
     """
     z, d = problem.zones, problem.demand
     n_z = len(z.danger_names)
     horizon = float(problem.horizon_s if horizon_s is None else horizon_s)
-    exposed = np.zeros(n_z, dtype=np.int64)
+    exposed_f = np.zeros(n_z)
     person_s = np.zeros(n_z)
-    flags = np.zeros(plan.n_groups, dtype=np.bool_)
-    half = 0.5 * plan.time_step_s
+    share = np.zeros(plan.n_groups)
+    window = float(plan.time_step_s)
     if n_z and plan.n_groups:
         plan_zone_exposure(
             plan.path_start, plan.step_edge, plan.step_next, plan.step_to_go_s, plan.count.astype(np.int64),
-            plan.departure_s + half, plan.arrival_s - half, float(plan.time_step_s),
+            plan.departure_s.astype(np.float64), plan.arrival_s - window, window,
             d.origin[plan.row].astype(np.int64), z.node_danger.astype(np.int64), edge_danger_zone(problem),
-            z.danger_deadline_s.astype(np.float64), exposed, person_s, flags,
+            z.danger_deadline_s.astype(np.float64), exposed_f, person_s, share,
         )
-    total = int(plan.count[flags].sum())
+    exposed = np.rint(exposed_f).astype(np.int64)
+    total = int(np.rint(float(np.dot(plan.count, share)))) if plan.n_groups else 0
+    if n_z:  # rounded per zone and in all: keep "at least the most in one zone, at most all zones together"
+        total = min(max(total, int(exposed.max())), int(exposed.sum()))
     for i in range(n_z):  # people the plan could not send anywhere stay until the horizon
         left = int(plan.unplanned[d.danger == i].sum())
         dl = float(z.danger_deadline_s[i])
@@ -110,7 +119,7 @@ def plan_exposure(problem: Problem, plan: Plan, horizon_s: float | None = None) 
             exposed[i] += left
             total += left
             person_s[i] += left * (horizon - dl)
-    return PlanExposure(exposed, person_s / 60.0, total, flags)
+    return PlanExposure(exposed, person_s / 60.0, total, share > 0, share)
 
 
 def exposure(problem: Problem, plan: Plan | None = None, simulation: SimulationResult | None = None) -> list[

@@ -264,13 +264,13 @@ def map_data(
     if plan is not None:
         from evacplan.assessment.exposure import plan_exposure
 
-        late = plan_exposure(problem, plan).group_exposed
+        late = plan_exposure(problem, plan).group_share  # share of each group exposed
         # float even when nobody is late (numpy's bincount of nothing is an integer array)
-        per_node = np.bincount(d.origin[plan.row[late]], weights=plan.count[late],
+        per_node = np.bincount(d.origin[plan.row], weights=plan.count * late,
                                minlength=net.n_nodes).astype(np.float64)
         per_node += np.bincount(d.origin, weights=plan.unplanned, minlength=net.n_nodes)
-        for i in np.flatnonzero(per_node > 0):
-            exposed_nodes.append([int(i), int(per_node[i])])
+        for i in np.flatnonzero(np.rint(per_node) > 0):
+            exposed_nodes.append([int(i), int(np.rint(per_node[i]))])
     zones = _zone_frames(layers, assessment)
 
     frame = shapely.box(x0, y0, float(net.x.max()), float(net.y.max())) if net.n_nodes else shapely.box(0, 0, 1, 1)
