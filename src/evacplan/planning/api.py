@@ -198,7 +198,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     log.info("fast (%s): horizon %d, bound %d (q=%d, %d probes)", mode, upper, bound.bins, bound.condensation,
              bound.probes)
     if objective == "deadlines" and not tiers_full(problem, model, best):
-        tiers = [(rows_z, until) for rows_z, _, until in deadline_tiers(problem, plan_model)]
+        tiers = [(rows_z, until, horizon) for rows_z, horizon, until in deadline_tiers(problem, plan_model)]
         alt, _ = schedule(tiers=tiers, reserve=reserve)
         if k == 1 and model.n_classes == 1 and ten_size(exact_spec(problem, model, rows), upper) <= NODE_BUDGET:
             # the exact phases fit: one max flow per deadline zone, then a horizon search for the rest

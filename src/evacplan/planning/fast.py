@@ -88,7 +88,7 @@ def fast_groups(
     mode: str = "auto",
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
-    tiers: Sequence[tuple[NDArray[np.int64], int]] = (),
+    tiers: Sequence[tuple[NDArray[np.int64], int, int]] = (),
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
     """Plan every usable row; return the group buffers (labels), the persons left unplanned per row and the mode.
 
@@ -109,10 +109,10 @@ def fast_groups(
         ``(room, need_from)``: safe-zone room held back from early releases for the rows that need it in
         ``"routes"`` mode (see :mod:`evacplan.planning.zones`).
     tiers
-        ``(rows, until)`` served one after the other before everyone else, in ``"routes"`` mode: the persons of
-        ``rows`` who could be safe by label ``until`` on empty streets are scheduled first, with the capacity the
-        earlier tiers left (the deadlines objective, :mod:`evacplan.planning.priority`); then every person left is
-        scheduled (with ``reserve``).
+        ``(rows, until, horizon)`` served one after the other before everyone else, in ``"routes"`` mode: the
+        persons of ``rows`` who could be safe by label ``until`` on empty streets and whose route reaches safety by
+        ``horizon`` are scheduled first, with the capacity the earlier tiers left (the deadlines objective,
+        :mod:`evacplan.planning.priority`); then every person left is scheduled (with ``reserve``).
     """
     net, d = problem.network, problem.demand
     m = net.n_edges
@@ -137,11 +137,11 @@ def fast_groups(
     trees = None
     if mode == "routes":
         parts: list[NDArray[np.int64]] = []
-        for rows, until in tiers:
+        for rows, until, horizon in tiers:
             everyone = state["remaining"]
             state["remaining"] = np.zeros_like(everyone)
             state["remaining"][rows] = everyone[rows]
-            parts.append(route_groups(problem, model, state, out, grow=grow, until=until,
+            parts.append(route_groups(problem, model, state, out, grow=grow, until=until, max_arrival=horizon,
                                       route_offset=sum(p.shape[0] for p in parts)))
             everyone[rows] = state["remaining"][rows]
             state["remaining"] = everyone

@@ -160,7 +160,7 @@ def route_schedule(
     t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
     next_avail, route_next, route_zone, route_lab, route_dep, route_base, tau, weight, shift, sink_shift, wmin, head,
     resid, nxt, node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b,
-    max_new,
+    max_new, max_arr,
 ):
     """Schedule groups of one class along fixed candidate routes, first come first served.
 
@@ -173,6 +173,10 @@ def route_schedule(
     persons as its fullest window, the zone and the row allow. A group records its route as ``route_base + k`` (its
     path is the route tree's walk from its origin). ``route_dep[k, v]`` remembers the earliest departure found on
     route ``k`` from ``v``: windows only fill up, so a later search on the same route starts there.
+
+    A row whose best arrival (as a horizon: arrival label less the safe node's sink shift) is above ``max_arr`` is
+    left for a later call (``next_avail[r]`` set past every label): windows only fill up, so its later departures
+    would arrive later still (the deadlines objective's tiers; ``INF_T`` for no limit).
 
     Returns ``(n_groups, status, t)``: status 0 done, 1 output buffers full, 2 capacity tables too short,
     3 ``max_new`` groups made (routes may be refreshed); call again from label ``t``.
@@ -242,6 +246,9 @@ def route_schedule(
                         best_d = t + s
                 if best_k < 0:
                     next_avail[r] = t + 1  # no zone with room on its routes now: try again later
+                    break
+                if best_arr > max_arr:
+                    next_avail[r] = INF_T  # too late for this call's limit, and later departures arrive later still
                     break
                 # replay the winning route: its windows and its bottleneck
                 k = best_k

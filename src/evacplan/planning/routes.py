@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evacplan.planning import kernels
-from evacplan.planning.model import PlanningModel
+from evacplan.planning.model import INF_T, PlanningModel
 from evacplan.problem import kernels as graph
 from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
@@ -93,13 +93,15 @@ def route_groups(
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     until: int | None = None,
+    max_arrival: int | None = None,
     route_offset: int = 0,
 ) -> NDArray[np.int64]:
     """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``; return the
     route trees the groups' ``route`` indices point at (``int64[k, n]``, the first at ``route_offset``).
 
     ``until`` (optional): serve only the persons who could be safe by that label on empty streets (the labels of
-    the scheduling order); the others stay in ``state['remaining']``.
+    the scheduling order); the others stay in ``state['remaining']``. ``max_arrival`` (optional): schedule only
+    persons whose route reaches safety by that horizon (arrival label less the sink shift); the others stay too.
 
     ``reserve = (room, need_from)`` (optional): ``room[z, t]`` of safe zone ``z`` is held back from the rows not
     yet needy while serving labels before ``t``; a row is needy from label ``need_from[row]`` on, and needy rows are
@@ -137,16 +139,19 @@ def route_groups(
         each edge, with the row of the first in ``trees``, the labels to each route's end and the earliest departure
         found so far on each route from each node (``None`` for classes with nobody left)."""
         routes: list[Routes | None] = [None] * model.n_classes
+        # rows left for later because their routes arrived too late (``max_arrival``) try the new routes
+        next_avail[(next_avail >= INF_T) & (remaining > 0)] = t
         live = [c for c in range(model.n_classes) if np.any(remaining[row_class == c] > 0)]
         for mode in np.unique(class_mode[live]) if live else []:
             members = [c for c in live if class_mode[c] == mode]
             c = min(members, key=lambda k: (mean_time[k], k))
-            rows = np.flatnonzero(np.isin(row_class, members) & (remaining > 0))
+            live_rows = (remaining > 0) & (next_avail < INF_T)  # rows left for a later call travel later
+            rows = np.flatnonzero(np.isin(row_class, members) & live_rows)
             d0 = np.maximum(model.row_first, t)
             kernels.earliest_arrival_search(
                 indptr, head, model.tau[c], state["wmin"], model.shift[c], sink_shift[c], state["resid"],
-                state["nxt"], rows, origin, d0, remaining, no_target, state["zone_rem"], 0, work["arr"], work["pe"],
-                work["src"], work["settled"], work["hk"], work["hv"], work["targets"],
+                state["nxt"], rows, origin, d0, np.where(live_rows, remaining, 0), no_target, state["zone_rem"], 0,
+                work["arr"], work["pe"], work["src"], work["settled"], work["hk"], work["hv"], work["targets"],
             )
             delay = kernels.congestion_delay(model.tau[c], state["resid"], state["nxt"], state["wmin"], tail,
                                              model.shift[c], work["arr"], t)
@@ -159,6 +164,7 @@ def route_groups(
             n_rows_trees[0] += nxt_k.shape[0]
         return routes
 
+    next_avail = model.row_first.copy()  # first label at which each row has someone to send
     t = int(model.row_first[remaining > 0].min()) if np.any(remaining > 0) else 0
     routes = routes_at(t)
     next_refresh = t + REFRESH_LABELS
@@ -176,7 +182,6 @@ def route_groups(
     if until is not None:
         last = min(last, until + 1)
     hidden = np.zeros_like(state["zone_rem"])  # room held back: true room = zone_rem + hidden
-    next_avail = model.row_first.copy()  # first label at which each row has someone to send
 
     def hold_back(t_next: int) -> None:
         if reserve is None:
@@ -213,7 +218,7 @@ def route_groups(
                     sink_shift[c], state["wmin"], head, state["resid"], state["nxt"], node_safe, state["zone_rem"],
                     out.row,
                     out.count, out.dep, out.arr, out.zone, out.plen, out.route, out.n_groups, buf_e, buf_b,
-                    GROUPS_PER_REFRESH,
+                    GROUPS_PER_REFRESH, INF_T if max_arrival is None else max_arrival,
                 )
                 out.n_groups, status, t_c = res
                 if status == 2:
