@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from evacplan.planning import kernels
 from evacplan.planning.model import INF_T, PlanningModel
-from evacplan.planning.zones import labels_to_zones
+from evacplan.planning.zones import labels_to_go
 from evacplan.problem.physics import MIN_ROOM
 from evacplan.problem.problem import Problem
 
@@ -35,7 +35,7 @@ MAX_REPAIRS = 2000
 MAX_STATES = 1_000_000
 
 #: Most states all the searches of one repair visit together.
-STATE_BUDGET = 40_000_000
+STATE_BUDGET = 10_000_000
 
 #: Most bytes of the marks of visited states (a search whose labels would not fit departs later).
 SEEN_BUDGET = 1 << 26
@@ -80,7 +80,7 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
     horizon = out.arr[:g_n] - sink_shift[cls_of_row[rows], ends]
     horizon[out.count[:g_n] <= 0] = -INF_T
     start = int(horizon.max())
-    to_zone: dict[int, NDArray[np.int64]] = {}
+    to_go_of: dict[int, tuple[bytes, NDArray[np.int64]]] = {}  # per class: the open zones and their to-go labels
     max_shift = int(sink_shift.max(initial=0))
     work = [np.empty(max_states, dtype=np.int64) for _ in range(4)] + [np.empty(max_states, dtype=np.float64),
                                                                         np.empty(max_states, dtype=np.int64)]
@@ -96,8 +96,6 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
         c = int(cls_of_row[r])
         x = int(out.count[g])
         o = int(origin_of_row[r])
-        if c not in to_zone:
-            to_zone[c] = labels_to_zones(problem, model, c)
         # the group's own windows and room are free while it searches
         if out.route[g] >= 0:
             path = _route_path(trees, int(out.route[g]), o, head)
@@ -114,8 +112,10 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
         ahead = int(out.count[rows_g][(out.dep[rows_g] <= out.dep[g]) & (out.count[rows_g] > 0)].sum())
         d_min = earliest_departure(model, r, ahead)
         # the horizon still to come from each node, over the zones that have room for the group (a lower bound)
-        open_z = (zone_rem >= MIN_ROOM) & (zone_rem + kernels.EPS >= x)
-        to_go = to_zone[c][open_z].min(axis=0) if open_z.any() else np.full(net.n_nodes, INF_T, dtype=np.int64)
+        open_z = (zone_rem >= MIN_ROOM) & (zone_rem + kernels.EPS >= x) & (model.phys.safe_capacity >= 1)
+        if c not in to_go_of or to_go_of[c][0] != open_z.tobytes():
+            to_go_of[c] = (open_z.tobytes(), labels_to_go(problem, model, c, open_z))
+        to_go = to_go_of[c][1]
         # marks for the labels d_min .. best + max_shift at every node (and "at home"); on huge networks with long
         # waits the search departs no earlier than fits
         width = net.n_nodes + 1

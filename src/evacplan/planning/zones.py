@@ -36,7 +36,7 @@ from evacplan.planning.model import INF_T, PlanningModel
 from evacplan.problem import kernels as graph
 from evacplan.problem.problem import Problem
 
-__all__ = ["ZoneModel", "labels_to_zones", "needy_rows", "reserve_schedule", "zone_bound", "zone_model"]
+__all__ = ["ZoneModel", "labels_to_go", "labels_to_zones", "needy_rows", "reserve_schedule", "zone_bound", "zone_model"]
 
 #: Most safe zones handled (the bound enumerates zone subsets).
 MAX_ZONES = 10
@@ -107,22 +107,29 @@ def labels_to_zones(problem: Problem, model: PlanningModel, cls: int) -> NDArray
     """``D_c(v, z)`` of the module docstring for class ``cls``: the fewest labels from leaving each node to the
     start of an arrival window in each safe zone (``sum of tau`` along a path to a safe node ``w`` of the zone minus
     ``sink_shift_c(w)``; congestion ignored), ``int64[z, n]`` (:data:`INF_T` where unreachable or the zone has no
-    room). ``min over z`` is a consistent lower bound on the horizon still to come from each node."""
-    net, zones = problem.network, problem.zones
+    room)."""
     cap = model.phys.safe_capacity
-    out = np.full((cap.size, net.n_nodes), INF_T, dtype=np.int64)
+    out = np.full((cap.size, problem.network.n_nodes), INF_T, dtype=np.int64)
+    for z in range(cap.size):
+        if cap[z] >= 1:
+            out[z] = labels_to_go(problem, model, cls, np.arange(cap.size) == z)
+    return out
+
+
+def labels_to_go(problem: Problem, model: PlanningModel, cls: int, open_zones: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """``min over the open zones z of D_c(v, z)`` per node (:func:`labels_to_zones`), ``int64[n]`` (:data:`INF_T`
+    where none is reachable): a lower bound on the horizon still to come from each node in label ``0`` for anyone
+    who must end in an open zone, and a consistent one (never more than an edge's ``tau`` plus its head's)."""
+    net, zones = problem.network, problem.zones
     rev_indptr, rev_edges = net.reverse()
     adj = net.tail[rev_edges].astype(np.int64)
     w = np.where(model.tau[cls] >= 0, model.tau[cls].astype(np.float64), np.inf)
     shift = model.sink_shift[cls].astype(np.float64)
-    for z in range(cap.size):
-        if cap[z] < 1:
-            continue
-        init = np.where(zones.node_safe == z, -shift, np.inf)
-        dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), adj, rev_edges.astype(np.int64), w, init)
-        fin = np.isfinite(dist)
-        out[z] = np.where(fin, np.round(np.where(fin, dist, 0.0)), INF_T).astype(np.int64)
-    return out
+    sinks = (zones.node_safe >= 0) & open_zones[np.maximum(zones.node_safe, 0)]
+    init = np.where(sinks, -shift, np.inf)
+    dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), adj, rev_edges.astype(np.int64), w, init)
+    fin = np.isfinite(dist)
+    return np.where(fin, np.round(np.where(fin, dist, 0.0)), INF_T).astype(np.int64)
 
 
 def zone_bound(model: ZoneModel, target: int, lo: int, hi: int) -> int:
