@@ -77,8 +77,8 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
     rows = out.row[:g_n]
     ends = kernels.group_ends(out.route[:g_n], origin_of_row[rows], out.plen[:g_n], out.edges[: out.n_path], trees,
                               head)
-    horizon = out.arr[:g_n] - sink_shift[cls_of_row[rows], ends]
-    horizon[out.count[:g_n] <= 0] = -INF_T
+    horizon = np.full(g_n + max_repairs, -INF_T, dtype=np.int64)  # room for the groups the repair adds
+    horizon[:g_n] = np.where(out.count[:g_n] > 0, out.arr[:g_n] - sink_shift[cls_of_row[rows], ends], -INF_T)
     start = int(horizon.max())
     to_go_of: dict[int, tuple[bytes, NDArray[np.int64]]] = {}  # per class: the open zones and their to-go labels
     max_shift = int(sink_shift.max(initial=0))
@@ -147,7 +147,7 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
         out.n_path += new_path.size
         out.n_groups += 1
         out.count[g] = 0
-        horizon = np.concatenate((horizon, [h_new]))
+        horizon[k] = h_new
         horizon[g] = -INF_T
         moved += 1
     if moved:
