@@ -14,7 +14,7 @@ Examples
 >>> problem = ep.load_problem()                 # the bundled default scenario  # doctest: +SKIP
 >>> plan = ep.plan(problem)                     # doctest: +SKIP
 >>> plan                                        # doctest: +SKIP
-<Plan fast: 1,086,805 people, 922 min, bound 885 min, gap 4.2 %>
+<Plan fast: 1,086,805 people, 890 min, bound 889 min, gap 0.1 %>
 >>> result = ep.simulate(problem, plan, compliance=0.8)       # doctest: +SKIP
 >>> result.to_dataframe(problem).head()                       # doctest: +SKIP
 >>> plan.to_geodataframe(problem, "routes").plot()            # doctest: +SKIP

@@ -125,3 +125,31 @@ def test_fine_step_bound_holds_for_a_coarse_plan(problem):
         upper = 2 * (int(groups["arr"].max()) + 1) - 1  # the last fine label of the plan's last arrival window
         bound = certify(problem, fine, result.evacuated, upper, min_condensation=2, improve=False, tol=0.0)
         assert bound.bins <= upper
+
+
+def test_zone_bound_counts_the_model_transit():
+    """The zone model's earliest labels follow the model's own transit, not free times. 193 persons at node 1, the
+    last 33 released in label 7 (time 7 * 60 - 205 = 215 s: node 1's potential leads to zone 1 over 1 -> 3 -> 0).
+    Zone 0 (node 2, room for 75) is 130 s away: free times would have them safe at 345 s, horizon 6; but street
+    1 -> 2 leaves the potential's route and takes a whole step in the model, so their window there starts at
+    385 s, horizon 7; zone 1 is 205 s away (420 s, horizon 7). 7 is the optimum (referee)."""
+    from .referee import Referee
+
+    edges = [(3, 4, 130.0, 1.0), (3, 2, 130.0, 1.0), (4, 1, 45.0, 5.0), (1, 2, 130.0, 1.0), (4, 2, 45.0, 5.0),
+             (0, 4, 45.0, 5.0), (3, 1, 45.0, 0.5), (3, 0, 130.0, 0.5), (2, 4, 75.0, 0.5), (0, 3, 75.0, 5.0),
+             (2, 0, 130.0, 0.5), (4, 0, 20.0, 5.0), (1, 3, 75.0, 1.0)]
+    p = toy_problem(5, edges, [(1, 193, 0)], {2: 0, 0: 1}, safe_capacity=[75.0, np.inf],
+                    departure_cdf=[[0.0, 0.3, 0.6, 1.0] + [1.0] * 57], horizon_s=3600)
+    disc = planning_model(p)
+    assert disc.potential_s[0, 1] == 205.0 and disc.row_last[0] == 7
+    assert int(np.ceil((7 * 60 - 205.0 + 130.0) / 60.0)) == 6  # what free times would say
+    e12 = int(np.flatnonzero((p.network.tail == 1) & (p.network.head == 2))[0])
+    assert disc.tau[0, e12] == 1 and 8 * 60 - disc.potential_s[0, 2] == 385.0
+    zm = zone_model(p, disc, np.flatnonzero(disc.usable))
+    assert zm is not None
+    assert zm.earliest[-1].tolist() == [7, 7]
+    assert zone_bound(zm, 193, 0, 400) == 7
+    assert Referee(p, disc.zone_price_s).optimum() == (193, 7)
+    result = plan(p)
+    validate_plan(p, result)
+    assert result.lower_bound_s == 7 * 60.0 and result.evacuation_time_s >= 7 * 60.0

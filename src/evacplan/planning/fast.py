@@ -2,8 +2,9 @@
 
 Two schedulers fill the same capacity tables. The default, ``"routes"`` (:mod:`evacplan.planning.routes`), sends
 groups along candidate routes to safety refreshed with the expected waits, each group's departure slid until every
-window of its route has room. ``"search"`` is kept as a second, independent scheduler for tests and comparisons:
-repeat, per travel class, until everyone is planned or nothing more can reach safety:
+window of its route has room; the groups safe last are then re-planned one at a time
+(:mod:`evacplan.planning.repair`). ``"search"`` is kept as a second, independent scheduler for tests and
+comparisons: repeat, per travel class, until everyone is planned or nothing more can reach safety:
 
 1. search earliest arrivals (labels, :mod:`evacplan.planning.model`) from every origin that still has people free to
    leave, each at the first label it has someone released, over the windows that still have room; an edge whose
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 
 from evacplan.planning import kernels
 from evacplan.planning.model import INF_T, PlanningModel
+from evacplan.planning.repair import repair_late
 from evacplan.planning.routes import route_groups
 from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
@@ -148,6 +150,7 @@ def fast_groups(
         parts.append(route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve,
                                   route_offset=sum(p.shape[0] for p in parts)))
         trees = np.vstack(parts)
+        repair_late(problem, model, state, out, trees)
     else:
         _search_groups(problem, model, state, out, window, grow, progress)
     unplanned = d.count - np.where(model.usable, d.count - remaining, 0)

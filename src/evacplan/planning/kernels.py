@@ -552,3 +552,136 @@ def decompose_paths(indptr, arcs, head, flow, source, sink):
             n_p += 1
             start[n_p] = n_a
     return start[: n_p + 1], out[:n_a], amount[:n_p]
+
+
+@njit(cache=True)
+def group_ends(route, origin, plen, edges, trees, head):
+    """Node each group's path ends at: the walk of its route tree from its origin (``route >= 0``), else the head
+    of the last of its explicit edges (stored in group order in ``edges``; ``origin`` for an empty path)."""
+    g = route.shape[0]
+    out = np.empty(g, dtype=np.int64)
+    pos = 0
+    for i in range(g):
+        v = origin[i]
+        if route[i] >= 0:
+            k = route[i]
+            while trees[k, v] >= 0:
+                v = head[trees[k, v]]
+        else:
+            if plen[i] > 0:
+                v = head[edges[pos + plen[i] - 1]]
+            pos += plen[i]
+        out[i] = v
+    return out
+
+
+#: Labels a key of :func:`repair_search` tells apart among equal bounds (its secondary order).
+_KEY_SCALE = 1 << 20
+
+
+@njit(cache=True)
+def _astar_key(bound, depth):
+    """Heap key: the bound first, then the deeper label (``depth`` labels past the first departure) first."""
+    if depth > _KEY_SCALE - 1:
+        depth = _KEY_SCALE - 1
+    return np.float64(bound) * _KEY_SCALE + (_KEY_SCALE - 1 - depth)
+
+
+@njit(cache=True)
+def repair_search(indptr, head, tau, weight, shift, sink_shift, resid, node_safe, zone_rem, to_go, o, d_min, x, best,
+                  seen, st_v, st_l, st_p, st_e, hk, hv):
+    """Quickest way for ``x`` persons of one class to leave ``o`` in label ``d_min`` or later and be safe, over the
+    windows with room for all of them (people wait at home, never on the way), arriving before horizon ``best``.
+
+    An A* search over ``(node, label)`` states ordered by ``label + to_go[node]``, ``to_go`` a lower bound on the
+    horizon still to come from each node (labels to go over ``tau`` to a safe node minus its ``sink_shift``; it must
+    satisfy ``to_go[u] <= tau[e] + to_go[head[e]]``, so a state's key never drops along a path); among equal keys
+    the later label (nearer safety) first, so that a plateau of equal keys is walked to its end. A safe node
+    whose zone has room for ``x`` ends the path. ``seen`` (``uint8``, at least ``(best + max sink_shift - d_min + 1)
+    * (n + 1)`` entries, all zero) marks states and is zero again on return; ``st_*`` (``int64``) and the heap
+    ``hk`` / ``hv`` are work arrays of one length, the most states searched.
+
+    Returns ``(horizon, departure, arrival label, path edges, states searched)``: ``horizon == best`` when nothing
+    quicker was found.
+    """
+    n = indptr.shape[0] - 1
+    n_bins = resid.shape[0]
+    max_states = st_v.shape[0]
+    n_st = 0
+    size = 0
+    best_h = best
+    best_s = -1
+    width = n + 1
+    if d_min + to_go[o] < best and n < seen.shape[0] and max_states > 0:
+        st_v[0] = n  # "at home": node n stands for the origin before leaving it
+        st_l[0] = d_min
+        st_p[0] = -1
+        st_e[0] = -1
+        seen[n] = 1
+        n_st = 1
+        size = heap_push(hk, hv, size, _astar_key(d_min + to_go[o], 0), 0)
+    while size > 0:
+        key, s, size = heap_pop(hk, hv, size)
+        if key >= best_h * _KEY_SCALE:
+            break
+        v = st_v[s]
+        lab = st_l[s]
+        u = v
+        if v == n:
+            u = o
+            idx = (lab + 1 - d_min) * width + n
+            if lab + 1 + to_go[o] < best_h and idx < seen.shape[0] and seen[idx] == 0 and n_st < max_states:
+                seen[idx] = 1  # wait at home one label more
+                st_v[n_st] = n
+                st_l[n_st] = lab + 1
+                st_p[n_st] = -1
+                st_e[n_st] = -1
+                size = heap_push(hk, hv, size, _astar_key(lab + 1 + to_go[o], lab + 1 - d_min), n_st)
+                n_st += 1
+        z = node_safe[u]
+        if z >= 0 and zone_rem[z] >= MIN_ROOM and zone_rem[z] + EPS >= x:
+            if lab - sink_shift[u] < best_h:
+                best_h = lab - sink_shift[u]
+                best_s = s
+            continue
+        b = lab + shift[u] + BIN0
+        if b >= n_bins:
+            continue
+        if b < 0:
+            b = 0
+        for e in range(indptr[u], indptr[u + 1]):
+            te = tau[e]
+            if te < 0:
+                continue
+            if np.floor((resid[b, e] + EPS) / weight[e]) < x:
+                continue  # no room in this window: nobody waits on the way
+            h = head[e]
+            nl = lab + te
+            if nl + to_go[h] >= best_h:
+                continue
+            idx = (nl - d_min) * width + h
+            if idx >= seen.shape[0] or seen[idx] != 0 or n_st >= max_states:
+                continue
+            seen[idx] = 1
+            st_v[n_st] = h
+            st_l[n_st] = nl
+            st_p[n_st] = s
+            st_e[n_st] = e
+            size = heap_push(hk, hv, size, _astar_key(nl + to_go[h], nl - d_min), n_st)
+            n_st += 1
+    for s in range(n_st):
+        seen[(st_l[s] - d_min) * width + st_v[s]] = 0
+    if best_s < 0:
+        return best, np.int64(-1), np.int64(-1), np.zeros(0, dtype=np.int64), n_st
+    k = 0
+    s = best_s
+    while st_v[s] != n:
+        k += 1
+        s = st_p[s]
+    path = np.empty(k, dtype=np.int64)
+    dep = st_l[s]
+    s = best_s
+    for i in range(k - 1, -1, -1):
+        path[i] = st_e[s]
+        s = st_p[s]
+    return best_h, dep, st_l[best_s], path, n_st

@@ -1,10 +1,18 @@
 """Safe-zone capacity: an assignment lower bound and the reservations that steer routing by it.
 
-A person of class ``c`` released in label ``l`` at origin ``o`` (time ``l * s - b_c(o)``) cannot be safe in zone ``z``
-before horizon ``e_z = l + D_c(o, z)``, where ``D_c(o, z) = ceil((dist_c(o, z) - b_c(o)) / s)`` (congestion
-ignored). A plan finishing by ``T`` therefore
-assigns the persons it saves to zones with ``e_z <= T`` without exceeding any zone's capacity: a bipartite
-transportation problem whose max flow, by the max-flow min-cut theorem, is
+A person of class ``c`` released in label ``l`` at origin ``o`` cannot be safe in zone ``z`` before horizon
+``e_z = l + D_c(o, z)``, where ``D_c(o, z)`` is the least of ``tau_c(P) - sink_shift_c(w)`` over the safe nodes ``w``
+of ``z`` and the paths ``P`` from ``o`` to ``w`` (``tau_c(P)`` the sum of the model's transit labels on ``P``;
+congestion ignored). Proof, in the planning model (:mod:`evacplan.planning.model`): the person departs in a label
+``d >= l`` (nobody leaves before being released), walks some path ``P`` without waiting and is safe at its last node
+``w``, reached in label ``d + tau_c(P)``; that arrival window starts at ``(d + tau_c(P)) * s - b_c(w)``, which is by
+horizon ``H`` exactly when ``H >= d + tau_c(P) - sink_shift_c(w)`` (``sink_shift_c(w) = floor(b_c(w) / s)``), and
+``d + tau_c(P) - sink_shift_c(w) >= l + D_c(o, z)``. (A person already at a safe node has the empty path.) Since
+``tau_c[e] >= (t_c[e] + b_c(head) - b_c(tail)) / s``, ``e_z`` is never below the free-flow horizon
+``ceil(l + (dist_c(o, z) - b_c(o)) / s)``; it is larger where the only ways into ``z`` leave the potential's
+shortest routes and are rounded up on the way (a person sent to a farther zone than the one their potential leads
+to). A plan finishing by ``T`` therefore assigns the persons it saves to zones with ``e_z <= T`` without exceeding
+any zone's capacity: a bipartite transportation problem whose max flow, by the max-flow min-cut theorem, is
 
     ``min over zone sets S of  cap(S) + persons(feasible zones not within S)``
 
@@ -28,7 +36,7 @@ from evacplan.planning.model import INF_T, PlanningModel
 from evacplan.problem import kernels as graph
 from evacplan.problem.problem import Problem
 
-__all__ = ["ZoneModel", "needy_rows", "reserve_schedule", "zone_bound", "zone_model"]
+__all__ = ["ZoneModel", "labels_to_go", "labels_to_zones", "needy_rows", "reserve_schedule", "zone_bound", "zone_model"]
 
 #: Most safe zones handled (the bound enumerates zone subsets).
 MAX_ZONES = 10
@@ -80,29 +88,48 @@ class ZoneModel:
 
 def zone_model(problem: Problem, model: PlanningModel, rows: NDArray[np.int64]) -> ZoneModel | None:
     """The model over the demand ``rows``, or ``None`` when no safe zone can fill up (or too many zones)."""
-    zones, d, net = problem.zones, problem.demand, problem.network
+    d, net = problem.demand, problem.network
     cap = model.phys.safe_capacity.astype(np.float64)
     nz = cap.size
     total = float(d.count[rows].sum()) if rows.size else 0.0
     if rows.size == 0 or nz > MAX_ZONES or not np.any(cap < total):
         return None
-    rev_indptr, rev_edges = net.reverse()
-    adj = net.tail[rev_edges].astype(np.int64)
     extra = np.full((model.n_classes, nz, net.n_nodes), INF_T, dtype=np.int64)
     for c in np.unique(model.row_class[rows]):
-        ft = np.where(model.tau[c] >= 0, model.phys.free_time_s[c], np.inf)
-        for z in range(nz):
-            if cap[z] < 1:
-                continue
-            init = np.where(zones.node_safe == z, 0.0, np.inf)
-            dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), adj, rev_edges.astype(np.int64), ft, init)
-            fin = np.isfinite(dist) & np.isfinite(model.potential_s[c])
-            gap = (np.where(fin, dist, 0.0) - np.where(fin, model.potential_s[c], 0.0)) / model.step_s
-            extra[c, z] = np.where(fin, np.ceil(gap - 1e-9), INF_T)
+        extra[c] = labels_to_zones(problem, model, int(c))
     rr, lab, persons = model.release_increments(rows)
     earliest = extra[model.row_class[rr], :, d.origin[rr]]  # [i, z]
     earliest = np.where(earliest < INF_T, earliest + lab[:, None], INF_T)
     return ZoneModel(row=rr, t=lab, persons=persons, earliest=earliest, capacity=cap)
+
+
+def labels_to_zones(problem: Problem, model: PlanningModel, cls: int) -> NDArray[np.int64]:
+    """``D_c(v, z)`` of the module docstring for class ``cls``: the fewest labels from leaving each node to the
+    start of an arrival window in each safe zone (``sum of tau`` along a path to a safe node ``w`` of the zone minus
+    ``sink_shift_c(w)``; congestion ignored), ``int64[z, n]`` (:data:`INF_T` where unreachable or the zone has no
+    room)."""
+    cap = model.phys.safe_capacity
+    out = np.full((cap.size, problem.network.n_nodes), INF_T, dtype=np.int64)
+    for z in range(cap.size):
+        if cap[z] >= 1:
+            out[z] = labels_to_go(problem, model, cls, np.arange(cap.size) == z)
+    return out
+
+
+def labels_to_go(problem: Problem, model: PlanningModel, cls: int, open_zones: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """``min over the open zones z of D_c(v, z)`` per node (:func:`labels_to_zones`), ``int64[n]`` (:data:`INF_T`
+    where none is reachable): a lower bound on the horizon still to come from each node in label ``0`` for anyone
+    who must end in an open zone, and a consistent one (never more than an edge's ``tau`` plus its head's)."""
+    net, zones = problem.network, problem.zones
+    rev_indptr, rev_edges = net.reverse()
+    adj = net.tail[rev_edges].astype(np.int64)
+    w = np.where(model.tau[cls] >= 0, model.tau[cls].astype(np.float64), np.inf)
+    shift = model.sink_shift[cls].astype(np.float64)
+    sinks = (zones.node_safe >= 0) & open_zones[np.maximum(zones.node_safe, 0)]
+    init = np.where(sinks, -shift, np.inf)
+    dist, _ = graph.dijkstra(rev_indptr.astype(np.int64), adj, rev_edges.astype(np.int64), w, init)
+    fin = np.isfinite(dist)
+    return np.where(fin, np.round(np.where(fin, dist, 0.0)), INF_T).astype(np.int64)
 
 
 def zone_bound(model: ZoneModel, target: int, lo: int, hi: int) -> int:

@@ -1,0 +1,193 @@
+"""Repair of a schedule's last arrivals: each is taken out and sent again by the quickest way the others leave.
+
+The route scheduler serves people first come first served over a handful of candidate routes, so the last to arrive
+are often people who found those routes full (or their nearest zone's room taken) when their turn came, although
+some other street, another departure label or a zone with room left would bring them in sooner. The repair takes the
+group that is safe last, frees its windows and its safe-zone room, and searches the quickest plan for it alone over
+what is left (:func:`evacplan.planning.kernels.repair_search`: an A* search over ``(node, label)`` states without
+waiting on the way, any street, any zone with room, any departure its row's release allows); when that is quicker
+the group moves there, else it is put back as it was and the repair ends (the plan's time cannot drop below that
+group's). Every step keeps the plan feasible: the windows and the room it takes were free, and the departure
+respects the row's release (see :func:`earliest_departure`). Deterministic: the latest group first, ties by index.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evacplan.planning import kernels
+from evacplan.planning.model import INF_T, PlanningModel
+from evacplan.planning.zones import labels_to_go
+from evacplan.problem.physics import MIN_ROOM
+from evacplan.problem.problem import Problem
+
+__all__ = ["MAX_REPAIRS", "MAX_STATES", "STATE_BUDGET", "earliest_departure", "repair_late"]
+
+log = logging.getLogger(__name__)
+
+#: Most groups moved by one repair.
+MAX_REPAIRS = 2000
+
+#: Most ``(node, label)`` states one search visits.
+MAX_STATES = 1_000_000
+
+#: Most states all the searches of one repair visit together.
+STATE_BUDGET = 10_000_000
+
+#: Most bytes of the marks of visited states (a search whose labels would not fit departs later).
+SEEN_BUDGET = 1 << 26
+
+
+def earliest_departure(model: PlanningModel, row: int, ahead: int) -> int:
+    """Earliest label to which a group of ``row`` can be moved when ``ahead`` persons of the row (the group's own
+    included) depart no later than the group does now: the first label by which the row has released ``ahead``.
+
+    Moving it there keeps every prefix of the row's departures within its release: at a label ``L`` between the new
+    and the old departure, the row has sent at most ``ahead`` persons, and ``released(L) >= ahead``."""
+    return int(kernels.next_departure(model.cdf, model.cdf_step_s, model.step_s, model.row_count[row],
+                                      model.row_curve[row], model.row_potential_s[row], ahead - 1,
+                                      model.row_first[row], model.row_last[row], model.row_first[row]))
+
+
+def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndarray], out,  # type: ignore[no-untyped-def]
+                trees: NDArray[np.int64], *, floor: int = 0, max_repairs: int | None = None,
+                max_states: int = MAX_STATES) -> int:
+    """Move the plan's last groups (buffers ``out``, capacity tables ``state``) to quicker plans while one exists;
+    stop once the last group's horizon is at most ``floor`` (a lower bound) or cannot be improved, or the searches
+    have visited :data:`STATE_BUDGET` states. Groups moved get
+    explicit paths; the buffers are compacted. Returns the number of groups moved (at most ``max_repairs``,
+    default :data:`MAX_REPAIRS`)."""
+    net, zones = problem.network, problem.zones
+    g_n = out.n_groups
+    max_repairs = MAX_REPAIRS if max_repairs is None else max_repairs
+    if g_n == 0 or max_repairs <= 0:
+        return 0
+    head = net.head.astype(np.int64)
+    indptr = net.indptr.astype(np.int64)
+    node_safe = zones.node_safe.astype(np.int64)
+    origin_of_row = problem.demand.origin.astype(np.int64)
+    resid, zone_rem = state["resid"], state["zone_rem"]
+    cls_of_row = model.row_class
+    sink_shift = model.sink_shift
+
+    # the horizon each group reaches: its arrival label less the sink shift of the node its path ends at
+    rows = out.row[:g_n]
+    ends = kernels.group_ends(out.route[:g_n], origin_of_row[rows], out.plen[:g_n], out.edges[: out.n_path], trees,
+                              head)
+    horizon = np.full(g_n + max_repairs, -INF_T, dtype=np.int64)  # room for the groups the repair adds
+    horizon[:g_n] = np.where(out.count[:g_n] > 0, out.arr[:g_n] - sink_shift[cls_of_row[rows], ends], -INF_T)
+    start = int(horizon.max())
+    to_go_of: dict[int, tuple[bytes, NDArray[np.int64]]] = {}  # per class: the open zones and their to-go labels
+    max_shift = int(sink_shift.max(initial=0))
+    work = [np.empty(max_states, dtype=np.int64) for _ in range(4)] + [np.empty(max_states, dtype=np.float64),
+                                                                        np.empty(max_states, dtype=np.int64)]
+    seen = np.zeros(0, dtype=np.uint8)
+    explicit_start = np.zeros(0, dtype=np.int64)
+    moved, spent = 0, 0
+    while moved < max_repairs and spent < STATE_BUDGET:
+        g = int(np.argmax(horizon))
+        best = int(horizon[g])
+        if best <= floor:
+            break
+        r = int(out.row[g])
+        c = int(cls_of_row[r])
+        x = int(out.count[g])
+        o = int(origin_of_row[r])
+        # the group's own windows and room are free while it searches
+        if out.route[g] >= 0:
+            path = _route_path(trees, int(out.route[g]), o, head)
+        else:
+            if explicit_start.size != out.n_groups + 1:
+                explicit_start = np.concatenate(([0], np.cumsum(np.where(out.route[: out.n_groups] < 0,
+                                                                         out.plen[: out.n_groups], 0))))
+            path = out.edges[explicit_start[g]: explicit_start[g] + out.plen[g]].copy()
+        bins = _path_bins(model, c, o, int(out.dep[g]), path, head)
+        w = model.weight_s[c, path]
+        np.add.at(resid, (bins, path), x * w)
+        zone_rem[out.zone[g]] += x
+        rows_g = np.flatnonzero(out.row[: out.n_groups] == r)
+        ahead = int(out.count[rows_g][(out.dep[rows_g] <= out.dep[g]) & (out.count[rows_g] > 0)].sum())
+        d_min = earliest_departure(model, r, ahead)
+        # the horizon still to come from each node, over the zones that have room for the group (a lower bound)
+        open_z = (zone_rem >= MIN_ROOM) & (zone_rem + kernels.EPS >= x) & (model.phys.safe_capacity >= 1)
+        if c not in to_go_of or to_go_of[c][0] != open_z.tobytes():
+            to_go_of[c] = (open_z.tobytes(), labels_to_go(problem, model, c, open_z))
+        to_go = to_go_of[c][1]
+        # marks for the labels d_min .. best + max_shift at every node (and "at home"); on huge networks with long
+        # waits the search departs no earlier than fits
+        width = net.n_nodes + 1
+        d_min = max(d_min, best + max_shift + 2 - SEEN_BUDGET // width)
+        span = (best + max_shift - d_min + 2) * width
+        if seen.size < span:
+            seen = np.zeros(span, dtype=np.uint8)
+        h_new, dep, arr, new_path, n_states = kernels.repair_search(
+            indptr, head, model.tau[c], model.weight_s[c], model.shift[c], sink_shift[c], resid, node_safe,
+            zone_rem, to_go, o, d_min, x, best, seen, *work,
+        )
+        spent += n_states
+        if h_new >= best:  # nothing quicker: put it back and stop
+            np.add.at(resid, (bins, path), -x * w)
+            zone_rem[out.zone[g]] -= x
+            break
+        end = int(head[new_path[-1]]) if new_path.size else o
+        z = int(node_safe[end])
+        new_bins = _path_bins(model, c, o, int(dep), new_path, head)
+        np.add.at(resid, (new_bins, new_path), -x * model.weight_s[c, new_path])
+        zone_rem[z] -= x
+        out.reserve(1, new_path.size)
+        k = out.n_groups
+        out.row[k], out.count[k], out.dep[k], out.arr[k] = r, x, dep, arr
+        out.zone[k], out.plen[k], out.route[k] = z, new_path.size, -1
+        labels = dep + np.concatenate(([0], np.cumsum(model.tau[c, new_path])[:-1])) if new_path.size else []
+        out.edges[out.n_path: out.n_path + new_path.size] = new_path
+        out.entry[out.n_path: out.n_path + new_path.size] = labels
+        out.n_path += new_path.size
+        out.n_groups += 1
+        out.count[g] = 0
+        horizon[k] = h_new
+        horizon[g] = -INF_T
+        moved += 1
+    if moved:
+        _compact(out)
+        log.info("repair: %d groups moved, horizon %d -> %d (%d states searched)", moved, start,
+                 int(horizon.max()), spent)
+    return moved
+
+
+def _route_path(trees: NDArray[np.int64], k: int, v: int, head: NDArray[np.int64]) -> NDArray[np.int64]:
+    path = []
+    while trees[k, v] >= 0:
+        e = int(trees[k, v])
+        path.append(e)
+        v = int(head[e])
+    return np.asarray(path, dtype=np.int64)
+
+
+def _path_bins(model: PlanningModel, c: int, o: int, dep: int, path: NDArray[np.int64],
+               head: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Rows of the capacity tables (window + ``BIN0``, at least 0) a group departing in ``dep`` uses on ``path``."""
+    if path.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    tails = np.concatenate(([o], head[path[:-1]]))
+    labels = dep + np.concatenate(([0], np.cumsum(model.tau[c, path])[:-1]))
+    return np.maximum(labels + model.shift[c, tails] + kernels.BIN0, 0)
+
+
+def _compact(out) -> None:  # type: ignore[no-untyped-def]
+    """Drop the groups emptied by the repair (and their explicit path edges)."""
+    g = out.n_groups
+    keep = out.count[:g] > 0
+    plen = np.where(out.route[:g] < 0, out.plen[:g], 0)
+    keep_edge = np.repeat(keep, plen)
+    n_keep = int(keep.sum())
+    for name in ("row", "count", "dep", "arr", "zone", "plen", "route"):
+        arr = getattr(out, name)
+        arr[:n_keep] = arr[:g][keep]
+    n_edge = int(keep_edge.sum())
+    for name in ("edges", "entry"):
+        arr = getattr(out, name)
+        arr[:n_edge] = arr[: out.n_path][keep_edge]
+    out.n_groups, out.n_path = n_keep, n_edge
