@@ -90,3 +90,21 @@ def test_cli_plan_command(problem, tmp_path, monkeypatch):
     monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: problem, raising=False)
     plan_command(None, out=tmp_path / "out", method="fast", objective="auto", force=False, no_cache=False)
     assert (tmp_path / "out" / "summary.json").exists()
+
+
+def test_validate_plan_names_the_street_and_the_zone():
+    from dataclasses import replace
+
+    from evacplan.problem.toy import toy_problem
+
+    # one named street of 1 person/s into a safe zone with room for 100: five times the people overload both
+    p = toy_problem(3, [(0, 1, 60, 10.0), (1, 2, 60, 1.0)], {0: 100}, {2: 0}, safe_capacity=[100],
+                    names=["Triq il-Kbira", "Triq San Pawl"], horizon_s=6000)
+    result = plan(p)
+    validate_plan(p, result)
+    bad = replace(result, count=result.count * 5)
+    with pytest.raises(InvalidPlanError) as info:
+        validate_plan(p, bad)
+    text = str(info.value)
+    assert "worst Triq San Pawl (from node 1 to 2, index 1)" in text
+    assert "safe zones over capacity: safe0 (500 of 100)" in text

@@ -7,6 +7,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from evacplan.errors import InvalidPlanError
+from evacplan.network.names import describe_edge
 from evacplan.planning.model import EPS, PlanningModel, planning_model
 from evacplan.planning.result import Plan
 from evacplan.problem.problem import Problem
@@ -168,14 +169,16 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
     if over.any():
         w, e = np.nonzero(over)
         k = int(np.argmax(loads[w, e]))
-        errors.append(f"{w.size} (edge, window) pairs over capacity, worst edge {e[k]} window {w[k] + w0}: "
+        worst = describe_edge(problem.network, int(e[k]), index=True)
+        errors.append(f"{w.size} (edge, window) pairs over capacity, worst {worst} in base window {w[k] + w0}: "
                       f"{loads[w[k], e[k]]:.3f} s of {step} s")
 
     # safe zones
     assigned = np.bincount(plan.safe_zone, weights=plan.count, minlength=zones.safe_capacity.size)
     over_z = np.flatnonzero(assigned > model.phys.safe_capacity + 1e-9)
     if over_z.size:
-        errors.append(f"safe zones over capacity: {over_z.tolist()}")
+        names = [f"{zones.safe_names[z]} ({int(assigned[z])} of {model.phys.safe_capacity[z]:g})" for z in over_z]
+        errors.append(f"safe zones over capacity: {', '.join(names)}")
 
     # times
     last_arr = float(plan.arrival_s.max()) if g else 0.0
