@@ -81,19 +81,19 @@ class Headline:
 
 def safe_by_deadline(problem: Problem, plan: Plan | None = None,
                      simulation: SimulationResult | None = None) -> list[int]:
-    """Persons of each danger zone in safety by the zone's deadline (simulation preferred, else plan)."""
-    z, d = problem.zones, problem.demand
+    """Persons of each danger zone in safety by the zone's deadline (simulation preferred, else plan): the same
+    counts as the deadline certificates' (:func:`evacplan.planning.deadlines.safe_by`) and the simulation's
+    (:meth:`~evacplan.simulation.result.SimulationResult.safe_by`)."""
+    from evacplan.planning.deadlines import safe_by
+
+    z = problem.zones
     out = []
     for i in range(len(z.danger_names)):
         dl = float(z.danger_deadline_s[i])
         if simulation is not None:
-            n = max(1, int(np.ceil(dl / max(simulation.dt_s, 1e-9))))
-            grid = np.linspace(0.0, dl, n + 1)  # cumulative() wants an even grid from 0
-            v = simulation.cumulative(grid, simulation.arrival_danger_zone == i)[-1]
-            out.append(int(round(float(v))))
-        elif plan is not None and plan.n_groups:
-            sel = (d.danger[plan.row] == i) & (plan.arrival_s <= dl + 1e-9)
-            out.append(int(plan.count[sel].sum()))
+            out.append(simulation.safe_by(i, dl))
+        elif plan is not None:
+            out.append(safe_by(problem, plan, i, dl))
         else:
             out.append(0)
     return out
