@@ -196,10 +196,12 @@ def test_cli_prints_the_certificate(tmp_path, monkeypatch, capsys):
     p = shared_problem()
     monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: p, raising=False)
     # the quickest objective's optimum happens to serve the later zone first
-    plan_command(None, out=tmp_path / "out", method="exact", objective="quickest", force=False, no_cache=False)
+    plan_command(None, out=tmp_path / "out", method="exact", objective="quickest", time_limit=None,
+                 force=False, no_cache=False)
     out = " ".join(capsys.readouterr().out.split())  # rich wraps lines at the terminal's width
     assert "Safe by each danger zone's deadline" in out and "danger0" in out and "480" in out
     assert "at most 480 of 500 people can be safe by 10 min; this plan brings 0" in out
-    plan_command(None, out=tmp_path / "again", method="exact", objective="auto", force=False, no_cache=False)
+    plan_command(None, out=tmp_path / "again", method="exact", objective="auto", time_limit=None,
+                 force=False, no_cache=False)
     out = " ".join(capsys.readouterr().out.split())
     assert "at most 480 of 500 people can be safe by 10 min; this plan brings 480" in out

@@ -112,11 +112,13 @@ def test_cli_objective(tmp_path, monkeypatch, capsys):
 
     p = urgent_second_problem()
     monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: p, raising=False)
-    plan_command(None, out=tmp_path / "out", method="fast", objective="deadlines", force=False, no_cache=False)
+    plan_command(None, out=tmp_path / "out", method="fast", objective="deadlines", time_limit=None,
+                 force=False, no_cache=False)
     out = " ".join(capsys.readouterr().out.split())
     assert "│ objective │ deadlines │" in out
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["objective"] == "deadlines" and summary["danger_zones"][0]["safe_by_deadline"] == 480
     with pytest.raises(typer.BadParameter, match="unknown objective 'first'"):
-        plan_command(None, out=tmp_path / "again", method="fast", objective="first", force=False, no_cache=False)
+        plan_command(None, out=tmp_path / "again", method="fast", objective="first", time_limit=None, force=False,
+                     no_cache=False)
     assert not (tmp_path / "again").exists()

@@ -88,7 +88,8 @@ def test_cli_plan_command(problem, tmp_path, monkeypatch):
     from evacplan.cli.plan_cmd import plan_command
 
     monkeypatch.setattr(evacplan.problem, "load_problem", lambda scenario, **kw: problem, raising=False)
-    plan_command(None, out=tmp_path / "out", method="fast", objective="auto", force=False, no_cache=False)
+    plan_command(None, out=tmp_path / "out", method="fast", objective="auto", time_limit=None,
+                 force=False, no_cache=False)
     assert (tmp_path / "out" / "summary.json").exists()
 
 
@@ -108,3 +109,40 @@ def test_validate_plan_names_the_street_and_the_zone():
     text = str(info.value)
     assert "worst Triq San Pawl (from node 1 to 2, index 1)" in text
     assert "safe zones over capacity: safe0 (500 of 100)" in text
+
+
+def grid_problem(k: int = 12, persons: int = 20000):
+    """A k x k grid of two-way streets of 1 person/s, walkers of two speeds in the middle row, safe zones at the
+    four corners (two travel classes: the certificate probes the relaxation)."""
+    edges = []
+    for i in range(k):
+        for j in range(k):
+            v = i * k + j
+            if j + 1 < k:
+                edges += [(v, v + 1, 60, 1.0), (v + 1, v, 60, 1.0)]
+            if i + 1 < k:
+                edges += [(v, v + k, 60, 1.0), (v + k, v, 60, 1.0)]
+    src = [((k // 2) * k + j, persons // k, 0, g) for j in range(1, k - 1) for g in (0, 1)]
+    corners = {0: 0, k - 1: 1, k * (k - 1): 2, k * k - 1: 3}
+    return toy_problem(k * k, edges, src, corners, horizon_s=40000, group_speeds_mps=[0.6])
+
+
+def test_time_limit_keeps_tightening_the_bound():
+    import time
+
+    from evacplan.planning.api import plan_horizon
+    from evacplan.planning.bounds import certify
+    from evacplan.planning.model import planning_model
+
+    p = grid_problem()
+    model = planning_model(p)
+    none = plan(p, time_limit_s=0.0, deadlines=False)  # no max flow at all: the analytic bounds only
+    default = plan(p, deadlines=False)
+    validate_plan(p, none)
+    assert none.lower_bound_s < default.lower_bound_s
+    # a fixed budget of one probe stops early; a time budget keeps bisecting until every horizon is decided
+    upper = plan_horizon(default, p.time_step_s)
+    one = certify(p, model, default.evacuated, upper, max_probes=1)
+    timed = certify(p, model, default.evacuated, upper, max_probes=1, stop_at=time.perf_counter() + 120)
+    assert one.probes == 1 and timed.probes > 1
+    assert one.bins <= timed.bins == default.lower_bound_s / p.time_step_s

@@ -47,6 +47,10 @@ def plan_command(
                              "manifest.json (created; a folder of an earlier run is replaced as a whole)."),
     method: str = typer.Option("fast", "--method", help="Planning method: 'fast' (default) or 'exact'."),
     objective: str = OBJECTIVE_OPT,
+    time_limit: float | None = typer.Option(None, "--time-limit", min=0.0, metavar="SECONDS", help="Fast method: "
+                                            "keep tightening the bound and improving the plan until the gap is "
+                                            "within 1 % or this many seconds have passed (default: a fixed number "
+                                            "of max flows)."),
     force: bool = FORCE_OPT,
     no_cache: bool = typer.Option(False, "--no-cache", help="Rebuild the scenario even if a cached build exists."),
 ) -> None:
@@ -74,10 +78,11 @@ def plan_command(
         ) as bar:
             task = bar.add_task("plan", total=1.0, method=method)
             result = plan(problem, method=method, progress=lambda _m, f: bar.update(task, completed=f),
-                          objective=objective)
+                          objective=objective, time_limit_s=time_limit)
         with replaced_folder(out) as stage:
             write_plan(result, problem, stage)
-            write_run_manifest(stage, "plan", scenario, {"method": method, "objective": objective, "force": force},
+            write_run_manifest(stage, "plan", scenario, {"method": method, "objective": objective,
+                                                         "time_limit_s": time_limit, "force": force},
                                problem)
 
     table = Table(title=f"Evacuation plan — {problem.name}", show_header=False)

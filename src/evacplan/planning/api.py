@@ -64,7 +64,7 @@ def describe_model(step_s: float) -> str:
 
 
 def plan(problem: Problem, method: str = "fast", progress: Progress | None = None, *,
-         deadlines: bool = True, objective: str = "auto") -> Plan:
+         deadlines: bool = True, objective: str = "auto", time_limit_s: float | None = None) -> Plan:
     """Plan the evacuation of ``problem``.
 
     Parameters
@@ -87,6 +87,11 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
         earliest time everyone is safe) or ``"auto"`` (default: ``"deadlines"`` when a danger zone with people has
         a deadline). The deadlines objective also makes the quickest plan and keeps the better of the two on it;
         the lower bound is always the bound on the evacuation time.
+    time_limit_s
+        Fast method: keep tightening the certificate (and, for one travel class, improving the plan on the exact
+        time-expanded network) until the gap is within 1 % or this many seconds have passed since the start,
+        instead of stopping after a fixed number of max flows (default). A probe started before the limit runs to
+        its end.
 
     Returns
     -------
@@ -120,7 +125,8 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
             log.info("exact: deadlines plan after %d max flows", probes)
             result = by_deadlines(problem, assemble(problem, model, method, groups, unplanned, 0.0, 0.0), result)
     else:
-        result, lb_horizon = _fast(problem, model, tick, objective)
+        stop_at = None if time_limit_s is None else start + float(time_limit_s)
+        result, lb_horizon = _fast(problem, model, tick, objective, stop_at)
     if objective == "deadlines" and math.isnan(result.quickest_time_s):
         result = replace(result, quickest_time_s=result.evacuation_time_s)
     result = replace(result, objective=objective)
@@ -155,7 +161,7 @@ def by_deadlines(problem: Problem, deadlines_plan: Plan, quickest: Plan) -> Plan
 
 
 def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None,
-          objective: str = "quickest") -> tuple[Plan, int]:
+          objective: str = "quickest", stop_at: float | None = None) -> tuple[Plan, int]:
     """The fast method: schedule, certify at the problem's step, keep the quickest plan found; for the deadlines
     objective, schedule the deadline zones in tiers as well and keep the better plan by it.
 
@@ -188,7 +194,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
             best, mode = alt, mode + "-reserve"
     upper = plan_horizon(best, model.step_s)
     bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
-                    improve=k == 1, spec=spec)
+                    improve=k == 1, spec=spec, stop_at=stop_at)
     if bound.better is not None:
         planned = np.bincount(bound.better["row"], weights=bound.better["count"], minlength=problem.demand.n_rows)
         alt = assemble(problem, model, "fast", bound.better, (problem.demand.count - planned).astype(np.int64),

@@ -19,6 +19,7 @@ feasible and the network small enough: a feasible exact network *is* a quicker p
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,6 +84,7 @@ def certify(
     zones: ZoneModel | None = None,
     improve: bool = True,
     spec: TenSpec | None = None,
+    stop_at: float | None = None,
 ) -> BoundResult:
     """Largest proven lower bound (labels of ``model``) on the time to bring ``target`` persons to safety.
 
@@ -108,6 +110,9 @@ def certify(
         Probe the exact network too (one class, uncondensed) and return a quicker plan when one exists.
     spec
         The relaxed network of the usable rows (:func:`~evacplan.planning.ten.relaxed_spec`), when already built.
+    stop_at
+        A :func:`time.perf_counter` time: probe (bisect) until the gap is within ``tol`` or that time has passed,
+        instead of at most ``max_probes`` probes.
     """
     rows = np.flatnonzero(model.usable)
     lb = analytic_bound(model, rows, target) if rows.size else 0
@@ -137,7 +142,11 @@ def certify(
     probes, found = 0, False
     better, better_bins = None, 0
     limit = max_probes if exact is None else 2 * max_probes
-    while lb <= cand_hi and probes < limit and upper / max(lb, 1) - 1 > tol:
+
+    def more() -> bool:
+        return probes < limit if stop_at is None else time.perf_counter() < stop_at
+
+    while lb <= cand_hi and more() and upper / max(lb, 1) - 1 > tol:
         horizon = (lb + cand_hi) // 2 if found or probes >= 2 else max(lb, upper - 1 - drop)
         if exact is not None and ten_size(exact, horizon) <= node_budget:
             ten = build_ten(problem, model, exact, horizon)
