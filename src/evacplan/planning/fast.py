@@ -28,12 +28,12 @@ from numpy.typing import NDArray
 
 from evacplan.planning import kernels
 from evacplan.planning.model import INF_T, PlanningModel
-from evacplan.planning.repair import repair_late
+from evacplan.planning.repair import fill_by_deadline, repair_late
 from evacplan.planning.routes import route_groups
 from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
 
-__all__ = ["GroupArrays", "fast_groups"]
+__all__ = ["GroupArrays", "fast_groups", "new_state"]
 
 #: Labels after the earliest arrival within which one search's paths are used.
 WINDOW = 2
@@ -81,6 +81,23 @@ class GroupArrays:
         }
 
 
+def new_state(problem: Problem, model: PlanningModel, n_bins: int) -> dict[str, np.ndarray]:
+    """Empty capacity tables of at least 8 windows (``resid``: seconds left per window and edge; ``nxt``: skip
+    pointers past full windows), everyone usable still to plan (``remaining``, ``taken``), the lightest class's
+    weight per edge (``wmin``) and the room of every safe zone (``zone_rem``)."""
+    m, n_rows = problem.network.n_edges, problem.demand.n_rows
+    weight = model.weight_s
+    n_bins = max(int(n_bins), 8)
+    return {
+        "resid": np.full((n_bins, m), model.step_s),
+        "nxt": np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1),
+        "remaining": np.where(model.usable, problem.demand.count, 0).astype(np.int64),
+        "taken": np.zeros(n_rows, dtype=np.int64),
+        "wmin": weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf),
+        "zone_rem": model.phys.safe_capacity.astype(np.float64).copy(),
+    }
+
+
 def fast_groups(
     problem: Problem,
     model: PlanningModel,
@@ -114,23 +131,15 @@ def fast_groups(
         ``(rows, until, horizon)`` served one after the other before everyone else, in ``"routes"`` mode: the
         persons of ``rows`` who could be safe by label ``until`` on empty streets and whose route reaches safety by
         ``horizon`` are scheduled first, with the capacity the earlier tiers left (the deadlines objective,
-        :mod:`evacplan.planning.priority`); then every person left is scheduled (with ``reserve``).
+        :mod:`evacplan.planning.priority`), then more of them one group at a time by any way that still brings them
+        in by ``horizon`` (:func:`evacplan.planning.repair.fill_by_deadline`); then every person left is scheduled
+        (with ``reserve``).
     """
     net, d = problem.network, problem.demand
-    m = net.n_edges
-    remaining = np.where(model.usable, d.count, 0).astype(np.int64)
     if mode == "auto":
         mode = "routes"
-    weight = model.weight_s
-    n_bins = max(int(n_bins), 8)
-    state: dict[str, np.ndarray] = {
-        "resid": np.full((n_bins, m), model.step_s),
-        "nxt": np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1),
-        "remaining": remaining,
-        "taken": np.zeros(d.n_rows, dtype=np.int64),
-        "wmin": weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf),
-        "zone_rem": model.phys.safe_capacity.astype(np.float64).copy(),
-    }
+    state = new_state(problem, model, n_bins)
+    remaining = state["remaining"]
 
     def grow() -> None:
         state["resid"], state["nxt"] = _grow(state["resid"], state["nxt"], model.step_s)
@@ -145,6 +154,7 @@ def fast_groups(
             state["remaining"][rows] = everyone[rows]
             parts.append(route_groups(problem, model, state, out, grow=grow, until=until, max_arrival=horizon,
                                       route_offset=sum(p.shape[0] for p in parts)))
+            fill_by_deadline(problem, model, state, out, rows, horizon)
             everyone[rows] = state["remaining"][rows]
             state["remaining"] = everyone
         parts.append(route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve,

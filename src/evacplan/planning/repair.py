@@ -24,7 +24,7 @@ from evacplan.planning.zones import labels_to_go
 from evacplan.problem.physics import MIN_ROOM
 from evacplan.problem.problem import Problem
 
-__all__ = ["MAX_REPAIRS", "MAX_STATES", "STATE_BUDGET", "earliest_departure", "repair_late"]
+__all__ = ["MAX_REPAIRS", "MAX_STATES", "STATE_BUDGET", "earliest_departure", "fill_by_deadline", "repair_late"]
 
 log = logging.getLogger(__name__)
 
@@ -132,20 +132,7 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
             np.add.at(resid, (bins, path), -x * w)
             zone_rem[out.zone[g]] -= x
             break
-        end = int(head[new_path[-1]]) if new_path.size else o
-        z = int(node_safe[end])
-        new_bins = _path_bins(model, c, o, int(dep), new_path, head)
-        np.add.at(resid, (new_bins, new_path), -x * model.weight_s[c, new_path])
-        zone_rem[z] -= x
-        out.reserve(1, new_path.size)
-        k = out.n_groups
-        out.row[k], out.count[k], out.dep[k], out.arr[k] = r, x, dep, arr
-        out.zone[k], out.plen[k], out.route[k] = z, new_path.size, -1
-        labels = dep + np.concatenate(([0], np.cumsum(model.tau[c, new_path])[:-1])) if new_path.size else []
-        out.edges[out.n_path: out.n_path + new_path.size] = new_path
-        out.entry[out.n_path: out.n_path + new_path.size] = labels
-        out.n_path += new_path.size
-        out.n_groups += 1
+        k = _add_group(model, state, out, r, o, x, int(dep), int(arr), new_path, node_safe, head)
         out.count[g] = 0
         horizon[k] = h_new
         horizon[g] = -INF_T
@@ -155,6 +142,91 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
         log.info("repair: %d groups moved, horizon %d -> %d (%d states searched)", moved, start,
                  int(horizon.max()), spent)
     return moved
+
+
+def fill_by_deadline(problem: Problem, model: PlanningModel, state: dict[str, np.ndarray], out,  # type: ignore[no-untyped-def]
+                     rows: NDArray[np.int64], horizon: int, *, budget: int = STATE_BUDGET,
+                     max_states: int = MAX_STATES) -> int:
+    """Send more persons of ``rows`` (still in ``state['remaining']``) to safety by ``horizon``, one group at a
+    time by the quickest way the capacity left allows (:func:`evacplan.planning.kernels.repair_search`): the
+    deadlines objective's tiers, after the routes. A row's group is as large as the row's unscheduled persons and
+    halves while no way brings it in by ``horizon``; a row is done when one person cannot make it (windows only
+    fill up). Rows in order of their first release, ties by index; at most ``budget`` states searched in all.
+    Returns the persons added."""
+    net, zones = problem.network, problem.zones
+    remaining, taken, resid, zone_rem = state["remaining"], state["taken"], state["resid"], state["zone_rem"]
+    head = net.head.astype(np.int64)
+    indptr = net.indptr.astype(np.int64)
+    node_safe = zones.node_safe.astype(np.int64)
+    origin_of_row = problem.demand.origin.astype(np.int64)
+    sink_shift = model.sink_shift
+    max_shift = int(sink_shift.max(initial=0))
+    work = [np.empty(max_states, dtype=np.int64) for _ in range(4)] + [np.empty(max_states, dtype=np.float64),
+                                                                        np.empty(max_states, dtype=np.int64)]
+    width = net.n_nodes + 1
+    seen = np.zeros(0, dtype=np.uint8)
+    to_go_of: dict[tuple[int, bytes], NDArray[np.int64]] = {}
+    added, spent = 0, 0
+    todo = rows[remaining[rows] > 0]
+    for r in todo[np.lexsort((todo, model.row_first[todo]))]:
+        r = int(r)
+        c, o = int(model.row_class[r]), int(origin_of_row[r])
+        x = int(remaining[r])
+        while remaining[r] > 0 and spent < budget:
+            x = min(x, int(remaining[r]))
+            d_min = earliest_departure(model, r, int(taken[r]) + x)
+            if d_min > horizon:
+                break
+            open_z = (zone_rem >= MIN_ROOM) & (zone_rem + kernels.EPS >= x) & (model.phys.safe_capacity >= 1)
+            key = (c, open_z.tobytes())
+            if key not in to_go_of:
+                to_go_of[key] = labels_to_go(problem, model, c, open_z)
+            to_go = to_go_of[key]
+            span = (horizon + 1 + max_shift - d_min + 2) * width
+            if span > SEEN_BUDGET:
+                break
+            if seen.size < span:
+                seen = np.zeros(span, dtype=np.uint8)
+            h_new, dep, arr, path, n_states = kernels.repair_search(
+                indptr, head, model.tau[c], model.weight_s[c], model.shift[c], sink_shift[c], resid, node_safe,
+                zone_rem, to_go, o, d_min, x, horizon + 1, seen, *work,
+            )
+            spent += n_states
+            if h_new > horizon:
+                if x == 1:
+                    break
+                x = max(1, x // 2)
+                continue
+            _add_group(model, state, out, r, o, x, int(dep), int(arr), path, node_safe, head)
+            taken[r] += x
+            remaining[r] -= x
+            added += x
+    if added:
+        log.info("fill: %d more persons safe by horizon %d (%d states searched)", added, horizon, spent)
+    return added
+
+
+def _add_group(model: PlanningModel, state: dict[str, np.ndarray], out, r: int, o: int, x: int,  # type: ignore[no-untyped-def]
+               dep: int, arr: int, path: NDArray[np.int64], node_safe: NDArray[np.int64],
+               head: NDArray[np.int64]) -> int:
+    """Append a group of ``x`` persons of row ``r`` leaving ``o`` in ``dep`` along the explicit ``path``; take its
+    windows and its safe zone's room. Returns its index."""
+    c = int(model.row_class[r])
+    end = int(head[path[-1]]) if path.size else o
+    z = int(node_safe[end])
+    bins = _path_bins(model, c, o, dep, path, head)
+    np.add.at(state["resid"], (bins, path), -x * model.weight_s[c, path])
+    state["zone_rem"][z] -= x
+    out.reserve(1, path.size)
+    k = out.n_groups
+    out.row[k], out.count[k], out.dep[k], out.arr[k] = r, x, dep, arr
+    out.zone[k], out.plen[k], out.route[k] = z, path.size, -1
+    labels = dep + np.concatenate(([0], np.cumsum(model.tau[c, path])[:-1])).astype(np.int64)
+    out.edges[out.n_path: out.n_path + path.size] = path
+    out.entry[out.n_path: out.n_path + path.size] = labels
+    out.n_path += path.size
+    out.n_groups += 1
+    return int(k)
 
 
 def _route_path(trees: NDArray[np.int64], k: int, v: int, head: NDArray[np.int64]) -> NDArray[np.int64]:
