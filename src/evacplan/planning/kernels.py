@@ -68,6 +68,18 @@ def _use(resid, nxt, e, b, x, w, wmin):
 
 
 @njit(cache=True)
+def full_windows(resid, wmin):
+    """Windows of each edge in which not even one more person of the lightest class fits, ``int64[m]``."""
+    n_bins, m = resid.shape
+    out = np.zeros(m, dtype=np.int64)
+    for b in range(n_bins):
+        for e in range(m):
+            if resid[b, e] + EPS < wmin[e]:
+                out[e] += 1
+    return out
+
+
+@njit(cache=True)
 def next_departure(cdf, cdf_step, step, count, curve, potential, taken, first, last, lo):
     """First label ``>= lo`` at which a row (released by its curve) has someone not yet scheduled (``INF_T``)."""
     if taken >= count:
