@@ -260,7 +260,7 @@ def route_groups(
             for k in members:
                 routes[k] = (nxt_k, zone_k, n_rows_trees[0],
                              kernels.route_labels(nxt_k, model.tau[k], head, sink_shift[k]),
-                             np.full(nxt_k.shape, -1, dtype=np.int64))
+                             np.full((3, *nxt_k.shape), -1, dtype=np.int64))
             n_rows_trees[0] += nxt_k.shape[0]
         return routes
 
