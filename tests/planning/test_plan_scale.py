@@ -103,6 +103,7 @@ def test_schedule_uses_both_ways_with_flow_routes(monkeypatch):
     model = planning_model(p)
     horizons = {}
     monkeypatch.setattr(repair, "MAX_REPAIRS", 0)  # the scheduler alone
+    monkeypatch.setattr(routes, "FLOW_MIN_EDGES", 0)  # as on a city network
     for n_trees in (0, routes.FLOW_TREES):
         monkeypatch.setattr(routes, "FLOW_TREES", n_trees)
         groups, unplanned, _ = fast_groups(p, model, n_bins=64)
