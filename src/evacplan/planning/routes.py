@@ -12,6 +12,7 @@ each batch of labels.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -44,6 +45,10 @@ FLOW_TREES = 4
 #: time-expanded network (one travel class) improves the plan anyway, and the routed plan it starts from should
 #: stay the one it was measured with (Chicago 50k: 332 min with the trees, 329 without, the optimum).
 FLOW_MIN_EDGES = 20_000
+
+#: The flow trees of each planning model (per representative class and number of trees), computed once.
+_FlowTrees = tuple[NDArray[np.int64], NDArray[np.int64]]
+_FLOW_CACHE: weakref.WeakKeyDictionary[PlanningModel, dict[tuple[int, int], _FlowTrees]] = weakref.WeakKeyDictionary()
 
 #: Capacity scale of that flow: integer capacities fine enough to share a street among many origins.
 FLOW_SCALE = 64
@@ -255,9 +260,13 @@ def route_groups(
             delay = kernels.congestion_delay(model.tau[c], state["resid"], state["nxt"], state["wmin"], tail,
                                              model.shift[c], work["arr"], t)
             nxt_k, zone_k = candidate_routes(problem, model, c, model.phys.free_time_s[c] + delay * model.step_s)
-            if mode not in flow_trees and m >= FLOW_MIN_EDGES:  # the static flow's trees, once per call
-                flow_trees[mode] = flow_routes(problem, model, c, np.flatnonzero(np.isin(row_class, members)
-                                                                                 & (remaining > 0)), FLOW_TREES)
+            if mode not in flow_trees and m >= FLOW_MIN_EDGES:  # the static flow's trees: the streets do not change
+                key = (c, FLOW_TREES)
+                cached = _FLOW_CACHE.setdefault(model, {})
+                if key not in cached:  # every usable row of the mode, so that every call (and schedule) shares them
+                    cached[key] = flow_routes(problem, model, c, np.flatnonzero(np.isin(row_class, members)
+                                                                                & model.usable), FLOW_TREES)
+                flow_trees[mode] = cached[key]
             if mode in flow_trees and flow_trees[mode][0].shape[0]:
                 nxt_k = np.vstack([nxt_k, flow_trees[mode][0]])
                 zone_k = np.concatenate([zone_k, flow_trees[mode][1]])
