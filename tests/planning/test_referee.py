@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from evacplan.planning import plan, validate_plan
 from evacplan.planning.api import assemble, plan_horizon
-from evacplan.planning.bounds import certify
+from evacplan.planning.bounds import certify, flow_cut_bound
 from evacplan.planning.fast import fast_groups
 from evacplan.planning.model import planning_model
+from evacplan.planning.ten import relaxed_spec
 from evacplan.problem.toy import toy_problem
 
 from .referee import Referee
@@ -91,3 +92,5 @@ def test_bound_at_the_problem_step_holds_for_condensed_probes(case):
     for q in (2, 3):
         bound = certify(problem, model, saved, horizon, min_condensation=q, improve=False, tol=0.0)
         assert bound.bins <= horizon
+    rows = np.flatnonzero(model.usable)
+    assert flow_cut_bound(problem, model, relaxed_spec(problem, model, rows), rows, saved) <= horizon

@@ -24,13 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from ortools.graph.python import max_flow
 
 from evacplan.planning.model import INF_T, PlanningModel
 from evacplan.planning.ten import TenSpec, build_ten, exact_spec, relaxed_spec, solve_ten, ten_size
 from evacplan.planning.zones import ZoneModel, zone_bound, zone_model
+from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
 
-__all__ = ["BoundResult", "analytic_bound", "certify", "cut_bound"]
+__all__ = ["BoundResult", "analytic_bound", "certify", "cut_bound", "flow_cut_bound"]
 
 #: Coarsest condensation worth probing: coarser networks rarely beat the level-cut bound and cost the most.
 MAX_CONDENSATION = 8
@@ -119,7 +121,7 @@ def certify(
     if spec is None and rows.size:
         spec = relaxed_spec(problem, model, rows)
     if spec is not None and target > 0:
-        lb = max(lb, cut_bound(problem, model, spec, rows, target))
+        lb = max(lb, cut_bound(problem, model, spec, rows, target), flow_cut_bound(problem, model, spec, rows, target))
         zm = zones if zones is not None else zone_model(problem, model, rows)
         if zm is not None and lb < upper:
             lb = max(lb, zone_bound(zm, target, lb, upper))
@@ -199,24 +201,85 @@ def cut_bound(problem: Problem, model: PlanningModel, spec: TenSpec, rows: NDArr
         cut = ok_e & (lab[u] > lev) & (lab[v] <= lev) & (pi[u] < INF_T) & (to_safe[v] < INF_T)
         if not cut.any():
             continue
-        k = spec.tau[cut] + to_safe[v[cut]] + pi[u[cut]]  # a crossing in window t is useful iff pi(u) <= t <= T-k+pi(u)
-        cap = spec.cap[cut].astype(np.float64)
-        order = np.argsort(k)
-        k, cap = k[order], cap[order]
-        ccap, ckcap = np.cumsum(cap), np.cumsum(cap * k)
-
-        def carried(horizon: int, k=k, ccap=ccap, ckcap=ckcap) -> float:
-            i = int(np.searchsorted(k, horizon, side="right"))
-            return 0.0 if i == 0 else (horizon + 1) * ccap[i - 1] - ckcap[i - 1]
-
-        lo, hi = int(k[0]), int(k[0]) + 1
-        while carried(hi) < need:
-            lo, hi = hi, 2 * hi
-        while hi - lo > 1:  # carried(lo) < need <= carried(hi)
-            mid = (lo + hi) // 2
-            if carried(mid) >= need:
-                hi = mid
-            else:
-                lo = mid
-        best = max(best, hi if carried(lo) < need else lo)
+        best = max(best, _crossing_bound(spec, u[cut], v[cut], np.flatnonzero(cut), need))
     return best
+
+
+def _crossing_bound(spec: TenSpec, u: NDArray[np.int64], v: NDArray[np.int64], edges: NDArray[np.int64],
+                    need: int) -> int:
+    """Smallest horizon by which ``need`` persons can cross the cut ``edges`` (tails ``u``, heads ``v``): a crossing of
+    ``e`` in window ``t`` is possible only from the earliest label anyone is at ``u`` (``pi``) and is useful only if
+    safety is still reachable from ``v`` by the horizon, so by horizon ``H`` the edge carries at most
+    ``cap[e] * (H + 1 - k_e)`` persons, ``k_e = tau[e] + to_safe[v] + pi[u]``."""
+    k = spec.tau[edges] + spec.to_safe[v] + spec.pi[u]
+    cap = spec.cap[edges].astype(np.float64)
+    order = np.argsort(k, kind="stable")
+    k, cap = k[order], cap[order]
+    ccap, ckcap = np.cumsum(cap), np.cumsum(cap * k)
+
+    def carried(horizon: int) -> float:
+        i = int(np.searchsorted(k, horizon, side="right"))
+        return 0.0 if i == 0 else (horizon + 1) * ccap[i - 1] - ckcap[i - 1]
+
+    lo, hi = int(k[0]), int(k[0]) + 1
+    while carried(hi) < need:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:  # carried(lo) < need <= carried(hi)
+        mid = (lo + hi) // 2
+        if carried(mid) >= need:
+            hi = mid
+        else:
+            lo = mid
+    return hi if carried(lo) < need else lo
+
+
+def flow_cut_bound(problem: Problem, model: PlanningModel, spec: TenSpec, rows: NDArray[np.int64],
+                   target: int) -> int:
+    """Minimum-cut lower bound (labels) on bringing ``target`` persons of ``rows`` to safety.
+
+    The level cuts of :func:`cut_bound` follow distance to safety; the narrowest passage of a city often does not
+    (Sydney's centre drains through three streets at different distances from its exits). This bound takes the
+    minimum cut of the static network (each edge its capacity per window, ``spec.cap``) between the origins of
+    ``rows`` and the safe nodes with room: every person starting on the origins' side ``S`` must cross one of its
+    edges to be safe, and no safe node lies in ``S``, so the crossing count of :func:`_crossing_bound` holds as for
+    a level cut. Any set ``S`` gives a valid bound; the minimum cut gives the tightest for long horizons, where the
+    cut's capacity per window times the horizon dominates.
+    """
+    net, d, zones = problem.network, problem.demand, problem.zones
+    pi, to_safe = spec.pi, spec.to_safe
+    room = has_room(model.phys.safe_capacity[np.maximum(zones.node_safe, 0)])
+    safe_node = (zones.node_safe >= 0) & room
+    origin = d.origin[rows].astype(np.int64)
+    counts = d.count[rows].astype(np.int64)
+    src_rows = (~safe_node[origin]) & (pi[origin] < INF_T) & (counts > 0)
+    total = int(counts.sum())
+    if target <= 0 or not src_rows.any():
+        return 0
+    u, v = net.tail.astype(np.int64), net.head.astype(np.int64)
+    e = np.flatnonzero((spec.tau >= 0) & (spec.cap > 0) & (pi[u] < INF_T) & (to_safe[v] < INF_T))
+    if e.size == 0:
+        return 0
+    n = net.n_nodes
+    source, sink = n, n + 1
+    safe = np.flatnonzero(safe_node)
+    big = int(spec.cap[e].sum()) + 1  # more than any cut of edges
+    starts = np.unique(origin[src_rows])
+    tail = np.concatenate([u[e], np.full(starts.size, source), safe])
+    head = np.concatenate([v[e], starts, np.full(safe.size, sink)])
+    cap = np.concatenate([spec.cap[e], np.full(starts.size + safe.size, big)]).astype(np.int64)
+    smf = max_flow.SimpleMaxFlow()
+    smf.add_arcs_with_capacity(tail, head, cap)
+    if smf.solve(source, sink) != smf.OPTIMAL:
+        raise RuntimeError("OR-Tools max flow failed")
+    if smf.optimal_flow() >= big:
+        return 0  # an origin is joined to safety without a street in between
+    side = np.zeros(n + 2, dtype=np.bool_)
+    side[np.asarray(smf.get_source_side_min_cut(), dtype=np.int64)] = True
+    if side[safe].any():
+        return 0
+    inside = int(counts[side[origin]].sum())
+    need = target - (total - inside)  # at least this many start inside S and must leave it
+    cut = e[side[u[e]] & ~side[v[e]]]
+    if need <= 0 or cut.size == 0:
+        return 0
+    return _crossing_bound(spec, u[cut], v[cut], cut, need)

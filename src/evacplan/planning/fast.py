@@ -90,7 +90,7 @@ def new_state(problem: Problem, model: PlanningModel, n_bins: int) -> dict[str, 
     n_bins = max(int(n_bins), 8)
     return {
         "resid": np.full((n_bins, m), model.step_s),
-        "nxt": np.repeat(np.arange(n_bins + 1, dtype=np.int32)[:, None], m, axis=1),
+        "nxt": new_pointers(n_bins, m),
         "remaining": np.where(model.usable, problem.demand.count, 0).astype(np.int64),
         "taken": np.zeros(n_rows, dtype=np.int64),
         "wmin": weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf),
@@ -167,7 +167,7 @@ def fast_groups(
     groups = out.trimmed()
     groups["trees"] = trees if trees is not None else np.zeros((0, net.n_nodes), dtype=np.int64)
     # windows each edge was used to capacity in (what limits the plan): none of the lightest class fits any more
-    groups["full_windows"] = (state["resid"] + kernels.EPS < state["wmin"][None, :]).sum(axis=0).astype(np.int64)
+    groups["full_windows"] = kernels.full_windows(state["resid"], state["wmin"])
     return groups, unplanned.astype(np.int64), mode
 
 
@@ -275,12 +275,29 @@ def _reaches_room(problem: Problem, model: PlanningModel, cls: int, zone_rem: ND
     return np.isfinite(dist)
 
 
+#: Factor by which the capacity tables grow when a schedule runs past them.
+GROWTH = 1.25
+
+
+def new_pointers(n_bins: int, m: int) -> NDArray[np.int32]:
+    """The union-find pointers of empty tables: every window points at itself (``n_bins + 1`` rows, the last the
+    sentinel)."""
+    nxt = np.empty((n_bins + 1, m), dtype=np.int32)
+    nxt[:] = np.arange(n_bins + 1, dtype=np.int32)[:, None]
+    return nxt
+
+
 def _grow(resid, nxt, step):  # type: ignore[no-untyped-def]
-    """Double the number of windows of the capacity tables."""
+    """Add windows at the end of the capacity tables (a quarter more, at least one), in place.
+
+    The tables are windows x edges, row-major, so new windows are new rows at the end: ``ndarray.resize`` reallocates
+    the buffers, which for blocks of this size the allocator remaps rather than copies (no second copy of
+    gigabytes side by side, as a doubling by copy needs at city scale). The old sentinel row becomes a window with
+    every pointer at itself, as the new ones are."""
     t, m = resid.shape
-    new_t = 2 * t
-    r2 = np.full((new_t, m), step)
-    r2[:t] = resid
-    n2 = np.repeat(np.arange(new_t + 1, dtype=np.int32)[:, None], m, axis=1)
-    n2[:t] = nxt[:t]
-    return r2, n2
+    new_t = max(t + 1, int(np.ceil(t * GROWTH)))
+    resid.resize((new_t, m), refcheck=False)
+    resid[t:] = step
+    nxt.resize((new_t + 1, m), refcheck=False)
+    nxt[t:] = np.arange(t, new_t + 1, dtype=np.int32)[:, None]
+    return resid, nxt

@@ -68,6 +68,18 @@ def _use(resid, nxt, e, b, x, w, wmin):
 
 
 @njit(cache=True)
+def full_windows(resid, wmin):
+    """Windows of each edge in which not even one more person of the lightest class fits, ``int64[m]``."""
+    n_bins, m = resid.shape
+    out = np.zeros(m, dtype=np.int64)
+    for b in range(n_bins):
+        for e in range(m):
+            if resid[b, e] + EPS < wmin[e]:
+                out[e] += 1
+    return out
+
+
+@njit(cache=True)
 def next_departure(cdf, cdf_step, step, count, curve, potential, taken, first, last, lo):
     """First label ``>= lo`` at which a row (released by its curve) has someone not yet scheduled (``INF_T``)."""
     if taken >= count:
@@ -85,32 +97,69 @@ def next_departure(cdf, cdf_step, step, count, curve, potential, taken, first, l
     return a
 
 
+#: Edges a slide keeps as the ones that held its departure back, checked before each full pass over the path.
+SLIDE_HARD = 16
+
+
 @njit(cache=True)
-def slide(resid, nxt, path_e, path_bin, k, w_of, d0):
+def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1):
     """Smallest departure shift ``s >= 0`` such that every ``(path_e[i], path_bin[i] + d0 + s)`` window has room.
 
     ``path_bin[i]`` is the window of edge ``i`` for departure label 0 plus ``BIN0``; ``w_of`` the class's per-person
-    weights. Returns the shift, or ``-1`` when the capacity tables are too short.
+    weights. Whenever an edge has no room at the current shift, the shift moves to its next window with room (so
+    it never passes a feasible shift, and the result does not depend on the order in which edges are checked).
+    The edges that moved it (``first`` among them, when given) are settled among themselves before each full pass
+    over the path: on a street full for hours a few edges move the shift back and forth many times, and a full
+    pass each time costs the whole path. Returns ``(shift, edge)``: ``edge`` the index of the last edge that moved
+    the shift (``first``, or 0, when none did); shift ``-1`` when the capacity tables are too short.
     """
     n_bins = resid.shape[0]
     s = np.int64(0)
-    i = 0
-    checked = 0  # edges in a row found free at the current shift
-    while checked < k:
-        e = path_e[i]
-        b = path_bin[i] + d0 + s
-        f = free_bin(resid, nxt, e, b, w_of[e])
-        if f >= n_bins:
-            return -1
-        if f > b:
-            s += f - b
-            checked = 1
-        else:
-            checked += 1
-        i += 1
-        if i == k:
-            i = 0
-    return s
+    hard = np.empty(SLIDE_HARD, dtype=np.int64)
+    n_hard = 0
+    moved = 0
+    if 0 <= first < k:
+        hard[0] = first
+        n_hard = 1
+        moved = first
+    while True:
+        ok = 0  # hard edges in a row found free at the current shift
+        j = 0
+        while ok < n_hard:
+            i = hard[j]
+            b = path_bin[i] + d0 + s
+            f = free_bin(resid, nxt, path_e[i], b, w_of[path_e[i]])
+            if f >= n_bins:
+                return np.int64(-1), moved
+            if f > b:
+                s += f - b
+                moved = i
+                ok = 1
+            else:
+                ok += 1
+            j += 1
+            if j == n_hard:
+                j = 0
+        clean = True
+        for i in range(k):
+            b = path_bin[i] + d0 + s
+            f = free_bin(resid, nxt, path_e[i], b, w_of[path_e[i]])
+            if f >= n_bins:
+                return np.int64(-1), moved
+            if f > b:
+                s += f - b
+                moved = i
+                known = False
+                for j in range(n_hard):
+                    if hard[j] == i:
+                        known = True
+                if not known and n_hard < SLIDE_HARD:
+                    hard[n_hard] = i
+                    n_hard += 1
+                clean = False
+                break
+        if clean:
+            return s, moved
 
 
 @njit(cache=True)
@@ -171,8 +220,12 @@ def route_schedule(
     at which every window on it has room (people wait at home, never on the way), and a route that could not beat
     the best arrival found even without congestion is not walked. The route arriving first wins and carries as many
     persons as its fullest window, the zone and the row allow. A group records its route as ``route_base + k`` (its
-    path is the route tree's walk from its origin). ``route_dep[k, v]`` remembers the earliest departure found on
-    route ``k`` from ``v``: windows only fill up, so a later search on the same route starts there.
+    path is the route tree's walk from its origin). ``route_dep[0, k, v]`` remembers the earliest departure found on
+    route ``k`` from ``v`` (:data:`INF_T` once the route is found not to lead from ``v`` to its zone): windows only
+    fill up, so a later search on the same route starts there; ``route_dep[1, k, v]`` is the edge that held that
+    departure back (``-1`` for none yet) and ``route_dep[2, k, v]`` its window offset on the way (as ``buf_b``):
+    before a route is ranked, the next window with room on that edge moves its departure on (that edge alone
+    must have room), which spares walking routes that others have filled since.
 
     A row whose best arrival (as a horizon: arrival label less the safe node's sink shift) is above ``max_arr`` is
     left for a later call (``next_avail[r]`` set past every label): windows only fill up, so its later departures
@@ -205,9 +258,17 @@ def route_schedule(
                 # routes by the earliest arrival they could still give (insertion sort: a handful of routes)
                 n_ok = 0
                 for k in range(n_routes):
-                    if zone_rem[route_zone[k]] < MIN_ROOM or route_lab[k, o] >= INF_T:
+                    if zone_rem[route_zone[k]] < MIN_ROOM or route_lab[k, o] >= INF_T or route_dep[0, k, o] >= INF_T:
                         continue
-                    key[k] = max(np.int64(t), route_dep[k, o]) + route_lab[k, o]
+                    d_from = max(np.int64(t), route_dep[0, k, o])
+                    be = route_dep[1, k, o]
+                    if be >= 0:  # the edge that held the last departure back must have room: a sharper bound
+                        b = d_from + route_dep[2, k, o]
+                        f = free_bin(resid, nxt, be, b, weight[be])
+                        if b < f < resid.shape[0]:
+                            d_from += f - b
+                            route_dep[0, k, o] = d_from
+                    key[k] = d_from + route_lab[k, o]
                     j = n_ok
                     while j > 0 and key[order[j - 1]] > key[k]:
                         order[j] = order[j - 1]
@@ -225,21 +286,29 @@ def route_schedule(
                     v = o
                     ln = 0
                     off = np.int64(0)
+                    i_full = -1
                     while route_next[k, v] >= 0 and ln < cap_len:
                         e = route_next[k, v]
+                        if e == route_dep[1, k, o]:
+                            i_full = ln
                         buf_e[ln] = e
                         buf_b[ln] = off + shift[v] + BIN0
                         off += tau[e]
                         ln += 1
                         v = head[e]
                     if node_safe[v] != z:
+                        route_dep[0, k, o] = INF_T  # the route does not lead from here to its zone
                         continue
-                    d_from = max(np.int64(t), route_dep[k, o])
-                    s = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from) if ln > 0 else np.int64(0)
+                    d_from = max(np.int64(t), route_dep[0, k, o])
+                    s = np.int64(0)
+                    if ln > 0:
+                        s, moved = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from, i_full)
+                        route_dep[1, k, o] = buf_e[moved]
+                        route_dep[2, k, o] = buf_b[moved]
                     if s < 0:
                         return n_groups, 2, t
                     s += d_from - t
-                    route_dep[k, o] = t + s
+                    route_dep[0, k, o] = t + s
                     if t + s + off - sink_shift[v] < best_arr:
                         best_arr = t + s + off - sink_shift[v]
                         best_k = k
