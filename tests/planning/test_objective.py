@@ -122,3 +122,18 @@ def test_cli_objective(tmp_path, monkeypatch, capsys):
         plan_command(None, out=tmp_path / "again", method="fast", objective="first", time_limit=None, force=False,
                      no_cache=False)
     assert not (tmp_path / "again").exists()
+
+
+@pytest.mark.parametrize("method", ["fast", "exact"])
+def test_fixed_flows_can_fill_the_only_zone_some_can_reach(method):
+    # people at node 2 (a safe zone with room for 75) cannot leave it; the first phase's max flow may send others
+    # there: the rest is then planned for what it can still reach (found by the referee test)
+    cdf = [[0.0, 0.3, 0.6, 1.0] + [1.0] * 57, [0.0] * 6 + [0.5] * 4 + [1.0] * 51]
+    p = toy_problem(3, [(0, 1, 200, 0.05), (0, 2, 60, 0.05), (1, 2, 75, 0.2)],
+                    [(1, 300, 0), (0, 361, 0), (2, 292, 1)], {1: 0, 2: 1}, safe_capacity=[np.inf, 75.0],
+                    departure_cdf=cdf, horizon_s=3600)
+    _, unplanned, _ = exact_deadline_groups(p, planning_model(p))
+    assert int(unplanned.sum()) >= 953 - 736
+    result = plan(p, method=method, objective="deadlines")
+    validate_plan(p, result)
+    assert result.evacuated == 736  # the quickest plan is kept: it is as good on the deadline and plans more

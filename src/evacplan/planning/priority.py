@@ -150,7 +150,11 @@ def exact_deadline_groups(
             progress(0.5 * (i + 1) / max(len(tiers), 1))
     rows = np.flatnonzero(model.usable).astype(np.int64)
     planned = used.persons(d.n_rows)
-    target = _static_target(problem, model, rows) - int(planned.sum())
+    # what the rest can still reach with unlimited time, given the room the fixed flows took (they cannot be
+    # re-routed: a zone they filled may have been the only one some of the rest could reach)
+    room = np.maximum(model.phys.safe_capacity - used.zone, 0.0)
+    rest = replace(problem, demand=replace(d, count=(d.count - planned).astype(d.count.dtype)))
+    target = _static_target(rest, replace(model, phys=replace(model.phys, safe_capacity=room)), rows)
     if rows.size and target > 0:
         spec = used.residual_releases(exact_spec(problem, model, rows), parts)
         from evacplan.planning.bounds import analytic_bound
