@@ -41,6 +41,9 @@ GROUPS_PER_REFRESH = 20000
 #: Route trees per safe zone that follow the static maximum flow (:func:`flow_routes`).
 FLOW_TREES = 4
 
+#: Route trees per safe zone that follow the static maximum flow of a deadline tier's own people.
+TIER_FLOW_TREES = 4
+
 #: Edges from which those trees are added: on smaller networks the certificate's bisection on the exact
 #: time-expanded network (one travel class) improves the plan anyway, and the routed plan it starts from should
 #: stay the one it was measured with (Chicago 50k: 332 min with the trees, 329 without, the optimum).
@@ -48,7 +51,7 @@ FLOW_MIN_EDGES = 20_000
 
 #: The flow trees of each planning model (per representative class and number of trees), computed once.
 _FlowTrees = tuple[NDArray[np.int64], NDArray[np.int64]]
-_FLOW_CACHE: weakref.WeakKeyDictionary[PlanningModel, dict[tuple[int, int], _FlowTrees]] = weakref.WeakKeyDictionary()
+_FLOW_CACHE: weakref.WeakKeyDictionary[PlanningModel, dict[tuple[int, ...], _FlowTrees]] = weakref.WeakKeyDictionary()
 
 #: Capacity scale of that flow: integer capacities fine enough to share a street among many origins.
 FLOW_SCALE = 64
@@ -233,6 +236,8 @@ def route_groups(
     mean_time = np.nanmean(np.where(np.isfinite(model.phys.free_time_s), model.phys.free_time_s, np.nan), axis=1)
 
     flow_trees: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+    tier_trees: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+    tier_rows = np.flatnonzero((remaining > 0) & model.usable) if max_arrival is not None else None
     trees: list[NDArray[np.int64]] = []  # every route tree handed out, in order: group.route indexes their rows
     n_rows_trees = [route_offset]
 
@@ -267,9 +272,19 @@ def route_groups(
                     cached[key] = flow_routes(problem, model, c, np.flatnonzero(np.isin(row_class, members)
                                                                                 & model.usable), FLOW_TREES)
                 flow_trees[mode] = cached[key]
-            if mode in flow_trees and flow_trees[mode][0].shape[0]:
-                nxt_k = np.vstack([nxt_k, flow_trees[mode][0]])
-                zone_k = np.concatenate([zone_k, flow_trees[mode][1]])
+            if tier_rows is not None and mode not in tier_trees and m >= FLOW_MIN_EDGES:
+                # a deadline tier: the flow of its own people, who may take the corridors the flow of everyone
+                # gives to others (a maximum flow by a deadline repeats the paths of such a static flow)
+                key = (c, TIER_FLOW_TREES, hash(tier_rows.tobytes()))
+                cached = _FLOW_CACHE.setdefault(model, {})
+                if key not in cached:
+                    cached[key] = flow_routes(problem, model, c, tier_rows[np.isin(row_class[tier_rows], members)],
+                                              TIER_FLOW_TREES)
+                tier_trees[mode] = cached[key]
+            for extra in (flow_trees, tier_trees):
+                if mode in extra and extra[mode][0].shape[0]:
+                    nxt_k = np.vstack([nxt_k, extra[mode][0]])
+                    zone_k = np.concatenate([zone_k, extra[mode][1]])
             trees.append(nxt_k)
             for k in members:
                 routes[k] = (nxt_k, zone_k, n_rows_trees[0],
