@@ -81,16 +81,33 @@ class GroupArrays:
         }
 
 
-def new_state(problem: Problem, model: PlanningModel, n_bins: int) -> dict[str, np.ndarray]:
+def new_state(problem: Problem, model: PlanningModel, n_bins: int,
+              tables: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Empty capacity tables of at least 8 windows (``resid``: seconds left per window and edge; ``nxt``: skip
     pointers past full windows), everyone usable still to plan (``remaining``, ``taken``), the lightest class's
-    weight per edge (``wmin``) and the room of every safe zone (``zone_rem``)."""
+    weight per edge (``wmin``) and the room of every safe zone (``zone_rem``).
+
+    ``tables`` (optional) holds the tables of an earlier schedule of the same model: when they have at least
+    ``n_bins`` windows they are emptied and used again (at their size) instead of allocating new ones, and the
+    tables used are left there for the next schedule (at city scale, faulting in gigabytes of fresh pages costs
+    seconds)."""
     m, n_rows = problem.network.n_edges, problem.demand.n_rows
     weight = model.weight_s
     n_bins = max(int(n_bins), 8)
+    old = tables.get("resid") if tables is not None else None
+    if old is not None and old.ndim == 2 and old.shape[1] == m and old.shape[0] >= n_bins:
+        resid, nxt = old, tables["nxt"]  # type: ignore[index]
+        resid.fill(model.step_s)
+        nxt[:] = np.arange(resid.shape[0] + 1, dtype=nxt.dtype)[:, None]
+    else:
+        if tables is not None:
+            tables.clear()  # free the old tables before allocating
+        resid, nxt = np.full((n_bins, m), model.step_s), new_pointers(n_bins, m)
+    if tables is not None:
+        tables["resid"], tables["nxt"] = resid, nxt
     return {
-        "resid": np.full((n_bins, m), model.step_s),
-        "nxt": new_pointers(n_bins, m),
+        "resid": resid,
+        "nxt": nxt,
         "remaining": np.where(model.usable, problem.demand.count, 0).astype(np.int64),
         "taken": np.zeros(n_rows, dtype=np.int64),
         "wmin": weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf),
@@ -108,6 +125,7 @@ def fast_groups(
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     tiers: Sequence[tuple[NDArray[np.int64], int, int]] = (),
+    tables: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
     """Plan every usable row; return the group buffers (labels), the persons left unplanned per row and the mode.
 
@@ -134,11 +152,13 @@ def fast_groups(
         :mod:`evacplan.planning.priority`), then more of them one group at a time by any way that still brings them
         in by ``horizon`` (:func:`evacplan.planning.repair.fill_by_deadline`); then every person left is scheduled
         (with ``reserve``).
+    tables
+        Capacity tables to use again and to leave for the next schedule (see :func:`new_state`).
     """
     net, d = problem.network, problem.demand
     if mode == "auto":
         mode = "routes"
-    state = new_state(problem, model, n_bins)
+    state = new_state(problem, model, n_bins, tables)
     remaining = state["remaining"]
 
     def grow() -> None:
