@@ -163,6 +163,8 @@ def fast_groups(
 
     def grow() -> None:
         state["resid"], state["nxt"] = _grow(state["resid"], state["nxt"], model.step_s)
+        if tables is not None:
+            tables["resid"], tables["nxt"] = state["resid"], state["nxt"]
 
     out = GroupArrays(1024, 16384)
     trees = None
@@ -299,11 +301,18 @@ def _reaches_room(problem: Problem, model: PlanningModel, cls: int, zone_rem: ND
 GROWTH = 1.25
 
 
-def new_pointers(n_bins: int, m: int) -> NDArray[np.int32]:
+def pointer_dtype(rows: int) -> type[np.integer]:
+    """The narrowest integer type of pointers to ``rows`` rows (``int16`` up to 32,767: a third of the tables'
+    bytes at city scale, where a day of 180 s windows is 480 rows)."""
+    return np.int16 if rows <= np.iinfo(np.int16).max else np.int32
+
+
+def new_pointers(n_bins: int, m: int) -> NDArray[np.integer]:
     """The union-find pointers of empty tables: every window points at itself (``n_bins + 1`` rows, the last the
-    sentinel)."""
-    nxt = np.empty((n_bins + 1, m), dtype=np.int32)
-    nxt[:] = np.arange(n_bins + 1, dtype=np.int32)[:, None]
+    sentinel; :func:`pointer_dtype`)."""
+    dtype = pointer_dtype(n_bins + 1)
+    nxt = np.empty((n_bins + 1, m), dtype=dtype)
+    nxt[:] = np.arange(n_bins + 1, dtype=dtype)[:, None]
     return nxt
 
 
@@ -313,11 +322,13 @@ def _grow(resid, nxt, step):  # type: ignore[no-untyped-def]
     The tables are windows x edges, row-major, so new windows are new rows at the end: ``ndarray.resize`` reallocates
     the buffers, which for blocks of this size the allocator remaps rather than copies (no second copy of
     gigabytes side by side, as a doubling by copy needs at city scale). The old sentinel row becomes a window with
-    every pointer at itself, as the new ones are."""
+    every pointer at itself, as the new ones are. Pointers that no longer fit their type are widened (a copy)."""
     t, m = resid.shape
     new_t = max(t + 1, int(np.ceil(t * GROWTH)))
     resid.resize((new_t, m), refcheck=False)
     resid[t:] = step
+    if new_t + 1 > np.iinfo(nxt.dtype).max:
+        nxt = nxt.astype(pointer_dtype(new_t + 1))
     nxt.resize((new_t + 1, m), refcheck=False)
-    nxt[t:] = np.arange(t, new_t + 1, dtype=np.int32)[:, None]
+    nxt[t:] = np.arange(t, new_t + 1, dtype=nxt.dtype)[:, None]
     return resid, nxt

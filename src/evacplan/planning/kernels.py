@@ -102,15 +102,15 @@ SLIDE_HARD = 16
 
 
 @njit(cache=True)
-def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T, second=-1):
+def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T):
     """Smallest departure shift ``s >= 0`` such that every ``(path_e[i], path_bin[i] + d0 + s)`` window has room.
 
     ``path_bin[i]`` is the window of edge ``i`` for departure label 0 plus ``BIN0``; ``w_of`` the class's per-person
     weights. Whenever an edge has no room at the current shift, the shift moves to its next window with room (so
     it never passes a feasible shift, and the result does not depend on the order in which edges are checked).
-    The edges that moved it (``first`` and ``second`` among them, when given) are settled among themselves before
-    each full pass over the path: on a street full for hours a few edges move the shift back and forth many times,
-    and a full pass each time costs the whole path. Returns ``(shift, edge)``: ``edge`` the index of the last edge that moved
+    The edges that moved it (``first`` among them, when given) are settled among themselves before each full pass
+    over the path: on a street full for hours a few edges move the shift back and forth many times, and a full
+    pass each time costs the whole path. Returns ``(shift, edge)``: ``edge`` the index of the last edge that moved
     the shift (``first``, or 0, when none did); shift ``-1`` when the capacity tables are too short.
 
     ``limit``: the slide stops as soon as the shift exceeds it (the caller needs no later departure: a route that
@@ -125,9 +125,6 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T, seco
         hard[0] = first
         n_hard = 1
         moved = first
-    if 0 <= second < k and second != first:
-        hard[n_hard] = second
-        n_hard += 1
     while True:
         ok = 0  # hard edges in a row found free at the current shift
         j = 0
@@ -244,9 +241,9 @@ def route_reach(route_next, route_zone, head, node_safe, route_lab):
 @njit(cache=True)
 def route_schedule(
     t_begin, t_end, rows, origin, cdf, cdf_step, step, count, curve, potential, first, last, taken, remaining,
-    next_avail, route_next, route_zone, route_lab, route_dep, route_hint, route_base, tau, weight, shift, sink_shift,
-    wmin, head, resid, nxt, node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e,
-    buf_b, max_new, max_arr,
+    next_avail, route_next, route_zone, route_lab, route_dep, route_base, tau, weight, shift, sink_shift, wmin, head,
+    resid, nxt, node_safe, zone_rem, g_row, g_count, g_dep, g_arr, g_zone, g_len, g_route, n_groups, buf_e, buf_b,
+    max_new, max_arr,
 ):
     """Schedule groups of one class along fixed candidate routes, first come first served.
 
@@ -262,9 +259,7 @@ def route_schedule(
     fill up, so a later search on the same route starts there; ``route_dep[1, k, v]`` is the edge that held that
     departure back (``-1`` for none yet) and ``route_dep[2, k, v]`` its window offset on the way (as ``buf_b``):
     before a route is ranked, the next window with room on that edge moves its departure on (that edge alone
-    must have room), which spares walking routes that others have filled since. ``route_hint[k]`` is the edge
-    that last moved any departure on route ``k`` (from any origin; ``-1`` for none): where a path holds it, the
-    slide settles it first too.
+    must have room), which spares walking routes that others have filled since.
 
     A row whose best arrival (as a horizon: arrival label less the safe node's sink shift) is above ``max_arr`` is
     left for a later call (``next_avail[r]`` set past every label): windows only fill up, so its later departures
@@ -326,13 +321,10 @@ def route_schedule(
                     ln = 0
                     off = np.int64(0)
                     i_full = -1
-                    i_hint = -1
                     while route_next[k, v] >= 0 and ln < cap_len:
                         e = route_next[k, v]
                         if e == route_dep[1, k, o]:
                             i_full = ln
-                        if e == route_hint[k]:
-                            i_hint = ln
                         buf_e[ln] = e
                         buf_b[ln] = off + shift[v] + BIN0
                         off += tau[e]
@@ -348,11 +340,9 @@ def route_schedule(
                         limit = INF_T if best_arr >= INF_T else best_arr - 1 - d_from - off + sink_shift[v]
                         if limit < 0:
                             continue
-                        s, moved = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from, i_full, limit, i_hint)
+                        s, moved = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from, i_full, limit)
                         route_dep[1, k, o] = buf_e[moved]
                         route_dep[2, k, o] = buf_b[moved]
-                        if s > 0:
-                            route_hint[k] = buf_e[moved]
                     if s < 0:
                         return n_groups, 2, t
                     s += d_from - t

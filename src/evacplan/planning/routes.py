@@ -236,7 +236,7 @@ def route_groups(
     trees: list[NDArray[np.int64]] = []  # every route tree handed out, in order: group.route indexes their rows
     n_rows_trees = [route_offset]
 
-    Routes = tuple[NDArray[np.int64], NDArray[np.int64], int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+    Routes = tuple[NDArray[np.int64], NDArray[np.int64], int, NDArray[np.int64], NDArray[np.int64]]
 
     def routes_at(t: int) -> list[Routes | None]:
         """Per class, route trees over free time plus the delay expected where the people still to leave reach
@@ -275,8 +275,7 @@ def route_groups(
                 lab_k = kernels.route_labels(nxt_k, model.tau[k], head, sink_shift[k])
                 kernels.route_reach(nxt_k, zone_k, head, node_safe, lab_k)  # walks that miss their zone: none
                 routes[k] = (nxt_k, zone_k, n_rows_trees[0], lab_k,
-                             np.full((3, *nxt_k.shape), -1, dtype=np.int64),
-                             np.full(nxt_k.shape[0], -1, dtype=np.int64))
+                             np.full((3, *nxt_k.shape), -1, dtype=np.int64))
             n_rows_trees[0] += nxt_k.shape[0]
         return routes
 
@@ -327,10 +326,10 @@ def route_groups(
                 route_c = routes[c]
                 if route_c is None:
                     break
-                route_next, route_zone, route_base, route_lab, route_dep, route_hint = route_c
+                route_next, route_zone, route_base, route_lab, route_dep = route_c
                 res = kernels.route_schedule(
                     t_c, t_end, rows_c, origin, *params, taken, remaining, next_avail, route_next, route_zone,
-                    route_lab, route_dep, route_hint, route_base, model.tau[c], model.weight_s[c], model.shift[c],
+                    route_lab, route_dep, route_base, model.tau[c], model.weight_s[c], model.shift[c],
                     sink_shift[c], state["wmin"], head, state["resid"], state["nxt"], node_safe, state["zone_rem"],
                     out.row,
                     out.count, out.dep, out.arr, out.zone, out.plen, out.route, out.n_groups, buf_e, buf_b,
