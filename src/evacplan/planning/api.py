@@ -191,8 +191,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     tables: dict[str, np.ndarray] = {}  # the capacity tables, emptied and used again by each schedule
 
     def schedule(**kw: object) -> tuple[Plan, str]:
-        groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, tables=tables,  # type: ignore[arg-type]
-                                              **kw)
+        groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, tables=tables,
+                                              **kw)  # type: ignore[arg-type]
         return assemble(problem, plan_model, "fast", groups, unplanned, 0.0, 0.0), mode
 
     best, mode = schedule(progress=progress, reserve=reserve)

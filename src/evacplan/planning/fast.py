@@ -134,7 +134,7 @@ def fast_groups(
     problem, model
         The problem and its planning model.
     n_bins
-        Initial number of windows of the capacity tables (doubled whenever a schedule runs past them).
+        Initial number of windows of the capacity tables (grown by a quarter whenever a schedule runs past them).
     window
         See :data:`WINDOW`.
     mode
