@@ -112,3 +112,13 @@ def test_schedule_uses_both_ways_with_flow_routes(monkeypatch):
         horizons[n_trees] = plan_horizon(result, model.step_s)
     # one way: 1,200 persons at 30 a minute, 40 minutes; both ways: about 20 minutes plus the detour's 8
     assert horizons[routes.FLOW_TREES] < horizons[0] - 8
+
+
+def test_pointers_are_narrow_and_widen_when_the_tables_outgrow_them():
+    assert new_pointers(8, 5).dtype == np.int16
+    resid = np.full((32_766, 2), 60.0)
+    nxt = new_pointers(32_766, 2)
+    assert nxt.dtype == np.int16 and nxt[-1, 0] == 32_766
+    resid, nxt = _grow(resid, nxt, 60.0)
+    assert nxt.dtype == np.int32 and nxt.shape == (resid.shape[0] + 1, 2)
+    assert np.array_equal(nxt[:, 1], np.arange(resid.shape[0] + 1))

@@ -20,7 +20,14 @@ from numpy.typing import NDArray
 
 from evacplan.errors import BoundError
 from evacplan.network.names import describe_edge
-from evacplan.planning.bounds import analytic_bound, certify, cut_bound
+from evacplan.planning.bounds import (
+    MAX_CONDENSATION,
+    analytic_bound,
+    certify,
+    cut_bound,
+    flow_cut_bound,
+    probe_condensation,
+)
 from evacplan.planning.deadlines import NODE_BUDGET, deadline_certificates
 from evacplan.planning.exact import exact_groups
 from evacplan.planning.fast import fast_groups
@@ -173,7 +180,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     if k > 1:
         log.info("fast: horizon needs coarser windows, planning with %.0f s steps", plan_model.step_s)
     analytic = max(analytic_bound(plan_model, rows), 1) if rows.size else 1
-    n_bins = 2 * analytic + BIN0 + 8 + int(plan_model.sink_shift.max(initial=0))
+    n_bins = table_windows(problem, model, plan_model, rows, spec, analytic)
     zm = zone_model(problem, plan_model, rows)
     reserve = None
     horizon = 0
@@ -181,11 +188,15 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         horizon = zone_bound(zm, int(problem.demand.count[rows].sum()), analytic, 4 * analytic + 60)
         reserve = (reserve_schedule(zm, horizon, int(zm.t.max()) + 2), needy_rows(zm, horizon, problem.demand.n_rows))
 
+    tables: dict[str, np.ndarray] = {}  # the capacity tables, emptied and used again by each schedule
+
     def schedule(**kw: object) -> tuple[Plan, str]:
-        groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, **kw)  # type: ignore[arg-type]
+        groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, tables=tables,
+                                              **kw)  # type: ignore[arg-type]
         return assemble(problem, plan_model, "fast", groups, unplanned, 0.0, 0.0), mode
 
     best, mode = schedule(progress=progress, reserve=reserve)
+    first = best
     if reserve is not None and plan_horizon(best, plan_model.step_s) > horizon and problem.network.n_edges < \
             BIG_NETWORK:
         # the reservations did not reach their horizon: keep first-come-first-served routing if quicker
@@ -193,6 +204,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         if _better(alt, best):
             best, mode = alt, mode + "-reserve"
     upper = plan_horizon(best, model.step_s)
+    if spec is None or probe_condensation(spec, upper, k) <= MAX_CONDENSATION:
+        tables.clear()  # the certificate builds time-expanded networks: not beside the tables
     bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
                     improve=k == 1, spec=spec, stop_at=stop_at)
     if bound.better is not None:
@@ -204,8 +217,12 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     log.info("fast (%s): horizon %d, bound %d (q=%d, %d probes)", mode, upper, bound.bins, bound.condensation,
              bound.probes)
     if objective == "deadlines" and not tiers_full(problem, model, best):
-        tiers = [(rows_z, until, horizon) for rows_z, horizon, until in deadline_tiers(problem, plan_model)]
-        alt, _ = schedule(tiers=tiers, reserve=reserve)
+        # a tier whose people all leave too late to be safe by its deadline even on empty streets schedules nobody
+        tiers = [(rows_z, until, horizon) for rows_z, horizon, until in deadline_tiers(problem, plan_model)
+                 if int(plan_model.row_first[rows_z].min()) <= until]
+        # without a tier the tiered schedule is the first one again
+        alt = schedule(tiers=tiers, reserve=reserve)[0] if tiers else first
+        tables.clear()
         if k == 1 and model.n_classes == 1 and ten_size(exact_spec(problem, model, rows), upper) <= NODE_BUDGET:
             # the exact phases fit: one max flow per deadline zone, then a horizon search for the rest
             groups, unplanned, _ = exact_deadline_groups(problem, model)
@@ -217,6 +234,27 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
 
 #: Edges above which the fast planner does not run a second schedule to compare with the reserved one.
 BIG_NETWORK = 20_000
+
+#: Windows the capacity tables start with beyond the cut bounds' horizon (plans end a few per cent above it).
+TABLE_MARGIN = 1.05
+
+
+def table_windows(problem: Problem, model: PlanningModel, plan_model: PlanningModel, rows: NDArray[np.int64],
+                  spec: TenSpec | None, analytic: int) -> int:
+    """Windows the capacity tables start with: twice the analytic bound (``analytic``, labels of ``plan_model``),
+    or, where the cut bounds at the problem's step (level cuts and the static minimum cut of the relaxation
+    ``spec``) say the plan takes longer, their horizon in windows of ``plan_model`` plus :data:`TABLE_MARGIN`.
+
+    A table that runs short grows by a quarter in place (:func:`evacplan.planning.fast.fast_groups`); sized from
+    the bound, a city's tables are filled once instead of growing two dozen times (Sydney 1,000,000: 26 times)."""
+    shift = int(plan_model.sink_shift.max(initial=0))
+    n_bins = 2 * analytic + BIN0 + 8 + shift
+    total = int(problem.demand.count[rows].sum()) if rows.size else 0
+    if spec is None or total == 0:
+        return n_bins
+    cut = max(cut_bound(problem, model, spec, rows, total), flow_cut_bound(problem, model, spec, rows, total))
+    k = plan_model.step_s / model.step_s
+    return max(n_bins, int(np.ceil(TABLE_MARGIN * cut / k)) + BIN0 + 8 + shift)
 
 
 def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64], spec: TenSpec | None = None) -> int:

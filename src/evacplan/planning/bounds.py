@@ -32,7 +32,8 @@ from evacplan.planning.zones import ZoneModel, zone_bound, zone_model
 from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
 
-__all__ = ["BoundResult", "analytic_bound", "certify", "cut_bound", "flow_cut_bound"]
+__all__ = ["MAX_CONDENSATION", "BoundResult", "analytic_bound", "certify", "cut_bound", "flow_cut_bound",
+           "probe_condensation"]
 
 #: Coarsest condensation worth probing: coarser networks rarely beat the level-cut bound and cost the most.
 MAX_CONDENSATION = 8
@@ -128,9 +129,7 @@ def certify(
     analytic = lb
     if spec is None or target <= 0 or upper <= lb:
         return BoundResult(lb, analytic, 0, 0)
-    q = max(1, min_condensation)
-    while ten_size(spec, upper, q) > node_budget:
-        q += 1 if q < 4 else q // 2
+    q = probe_condensation(spec, upper, min_condensation, node_budget)
     if q > MAX_CONDENSATION:
         return BoundResult(lb, analytic, q, 0)
     one_class = np.unique(model.row_class[rows]).size == 1
@@ -172,6 +171,16 @@ def certify(
         cand_hi = horizon - 1
         drop *= 2
     return BoundResult(lb, analytic, q, probes, better, better_bins)
+
+
+def probe_condensation(spec: TenSpec, upper: int, min_condensation: int = 1, node_budget: int = NODE_BUDGET) -> int:
+    """Condensation of the relaxed networks :func:`certify` probes below horizon ``upper``: the smallest from
+    ``min_condensation`` whose network fits ``node_budget`` node copies (none are probed above
+    :data:`MAX_CONDENSATION`)."""
+    q = max(1, min_condensation)
+    while ten_size(spec, upper, q) > node_budget:
+        q += 1 if q < 4 else q // 2
+    return q
 
 
 #: Most distance levels tried by :func:`cut_bound`.

@@ -81,16 +81,33 @@ class GroupArrays:
         }
 
 
-def new_state(problem: Problem, model: PlanningModel, n_bins: int) -> dict[str, np.ndarray]:
+def new_state(problem: Problem, model: PlanningModel, n_bins: int,
+              tables: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Empty capacity tables of at least 8 windows (``resid``: seconds left per window and edge; ``nxt``: skip
     pointers past full windows), everyone usable still to plan (``remaining``, ``taken``), the lightest class's
-    weight per edge (``wmin``) and the room of every safe zone (``zone_rem``)."""
+    weight per edge (``wmin``) and the room of every safe zone (``zone_rem``).
+
+    ``tables`` (optional) holds the tables of an earlier schedule of the same model: when they have at least
+    ``n_bins`` windows they are emptied and used again (at their size) instead of allocating new ones, and the
+    tables used are left there for the next schedule (at city scale, faulting in gigabytes of fresh pages costs
+    seconds)."""
     m, n_rows = problem.network.n_edges, problem.demand.n_rows
     weight = model.weight_s
     n_bins = max(int(n_bins), 8)
+    old = tables.get("resid") if tables is not None else None
+    if old is not None and old.ndim == 2 and old.shape[1] == m and old.shape[0] >= n_bins:
+        resid, nxt = old, tables["nxt"]  # type: ignore[index]
+        resid.fill(model.step_s)
+        nxt[:] = np.arange(resid.shape[0] + 1, dtype=nxt.dtype)[:, None]
+    else:
+        if tables is not None:
+            tables.clear()  # free the old tables before allocating
+        resid, nxt = np.full((n_bins, m), model.step_s), new_pointers(n_bins, m)
+    if tables is not None:
+        tables["resid"], tables["nxt"] = resid, nxt
     return {
-        "resid": np.full((n_bins, m), model.step_s),
-        "nxt": new_pointers(n_bins, m),
+        "resid": resid,
+        "nxt": nxt,
         "remaining": np.where(model.usable, problem.demand.count, 0).astype(np.int64),
         "taken": np.zeros(n_rows, dtype=np.int64),
         "wmin": weight.min(axis=0) if weight.shape[0] else np.full(m, np.inf),
@@ -108,6 +125,7 @@ def fast_groups(
     progress: Callable[[float], None] | None = None,
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     tiers: Sequence[tuple[NDArray[np.int64], int, int]] = (),
+    tables: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
     """Plan every usable row; return the group buffers (labels), the persons left unplanned per row and the mode.
 
@@ -116,7 +134,7 @@ def fast_groups(
     problem, model
         The problem and its planning model.
     n_bins
-        Initial number of windows of the capacity tables (doubled whenever a schedule runs past them).
+        Initial number of windows of the capacity tables (grown by a quarter whenever a schedule runs past them).
     window
         See :data:`WINDOW`.
     mode
@@ -134,15 +152,19 @@ def fast_groups(
         :mod:`evacplan.planning.priority`), then more of them one group at a time by any way that still brings them
         in by ``horizon`` (:func:`evacplan.planning.repair.fill_by_deadline`); then every person left is scheduled
         (with ``reserve``).
+    tables
+        Capacity tables to use again and to leave for the next schedule (see :func:`new_state`).
     """
     net, d = problem.network, problem.demand
     if mode == "auto":
         mode = "routes"
-    state = new_state(problem, model, n_bins)
+    state = new_state(problem, model, n_bins, tables)
     remaining = state["remaining"]
 
     def grow() -> None:
         state["resid"], state["nxt"] = _grow(state["resid"], state["nxt"], model.step_s)
+        if tables is not None:
+            tables["resid"], tables["nxt"] = state["resid"], state["nxt"]
 
     out = GroupArrays(1024, 16384)
     trees = None
@@ -279,11 +301,18 @@ def _reaches_room(problem: Problem, model: PlanningModel, cls: int, zone_rem: ND
 GROWTH = 1.25
 
 
-def new_pointers(n_bins: int, m: int) -> NDArray[np.int32]:
+def pointer_dtype(rows: int) -> type[np.integer]:
+    """The narrowest integer type of pointers to ``rows`` rows (``int16`` up to 32,767: a third of the tables'
+    bytes at city scale, where a day of 180 s windows is 480 rows)."""
+    return np.int16 if rows <= np.iinfo(np.int16).max else np.int32
+
+
+def new_pointers(n_bins: int, m: int) -> NDArray[np.integer]:
     """The union-find pointers of empty tables: every window points at itself (``n_bins + 1`` rows, the last the
-    sentinel)."""
-    nxt = np.empty((n_bins + 1, m), dtype=np.int32)
-    nxt[:] = np.arange(n_bins + 1, dtype=np.int32)[:, None]
+    sentinel; :func:`pointer_dtype`)."""
+    dtype = pointer_dtype(n_bins + 1)
+    nxt = np.empty((n_bins + 1, m), dtype=dtype)
+    nxt[:] = np.arange(n_bins + 1, dtype=dtype)[:, None]
     return nxt
 
 
@@ -293,11 +322,13 @@ def _grow(resid, nxt, step):  # type: ignore[no-untyped-def]
     The tables are windows x edges, row-major, so new windows are new rows at the end: ``ndarray.resize`` reallocates
     the buffers, which for blocks of this size the allocator remaps rather than copies (no second copy of
     gigabytes side by side, as a doubling by copy needs at city scale). The old sentinel row becomes a window with
-    every pointer at itself, as the new ones are."""
+    every pointer at itself, as the new ones are. Pointers that no longer fit their type are widened (a copy)."""
     t, m = resid.shape
     new_t = max(t + 1, int(np.ceil(t * GROWTH)))
     resid.resize((new_t, m), refcheck=False)
     resid[t:] = step
+    if new_t + 1 > np.iinfo(nxt.dtype).max:
+        nxt = nxt.astype(pointer_dtype(new_t + 1))
     nxt.resize((new_t + 1, m), refcheck=False)
-    nxt[t:] = np.arange(t, new_t + 1, dtype=np.int32)[:, None]
+    nxt[t:] = np.arange(t, new_t + 1, dtype=nxt.dtype)[:, None]
     return resid, nxt

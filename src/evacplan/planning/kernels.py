@@ -102,7 +102,7 @@ SLIDE_HARD = 16
 
 
 @njit(cache=True)
-def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1):
+def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T):
     """Smallest departure shift ``s >= 0`` such that every ``(path_e[i], path_bin[i] + d0 + s)`` window has room.
 
     ``path_bin[i]`` is the window of edge ``i`` for departure label 0 plus ``BIN0``; ``w_of`` the class's per-person
@@ -112,6 +112,9 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1):
     over the path: on a street full for hours a few edges move the shift back and forth many times, and a full
     pass each time costs the whole path. Returns ``(shift, edge)``: ``edge`` the index of the last edge that moved
     the shift (``first``, or 0, when none did); shift ``-1`` when the capacity tables are too short.
+
+    ``limit``: the slide stops as soon as the shift exceeds it (the caller needs no later departure: a route that
+    cannot beat the best one found) and returns that shift, a lower bound on the smallest feasible one.
     """
     n_bins = resid.shape[0]
     s = np.int64(0)
@@ -135,6 +138,8 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1):
                 s += f - b
                 moved = i
                 ok = 1
+                if s > limit:
+                    return s, moved
             else:
                 ok += 1
             j += 1
@@ -149,6 +154,8 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1):
             if f > b:
                 s += f - b
                 moved = i
+                if s > limit:
+                    return s, moved
                 known = False
                 for j in range(n_hard):
                     if hard[j] == i:
@@ -202,6 +209,33 @@ def route_labels(route_next, tau, head, sink_shift):
                 out[k, u] = base
                 done[k, u] = True
     return out
+
+
+@njit(cache=True)
+def route_reach(route_next, route_zone, head, node_safe, route_lab):
+    """``route_lab`` (of :func:`route_labels`) set to ``INF_T`` where route ``k``'s walk from a node ends at a node
+    that is not in its safe zone ``route_zone[k]`` (such a route leads nowhere from there), in place."""
+    k_routes, n = route_next.shape
+    end = np.full(n, -1, dtype=np.int64)
+    stack = np.empty(n + 1, dtype=np.int64)
+    for k in range(k_routes):
+        end[:] = -1
+        for v0 in range(n):
+            if end[v0] >= 0:
+                continue
+            depth = 0
+            v = v0
+            while end[v] < 0 and route_next[k, v] >= 0 and depth < n:
+                stack[depth] = v
+                depth += 1
+                v = head[route_next[k, v]]
+            last = end[v] if end[v] >= 0 else v
+            end[v] = last
+            for i in range(depth):
+                end[stack[i]] = last
+        for v in range(n):
+            if node_safe[end[v]] != route_zone[k]:
+                route_lab[k, v] = INF_T
 
 
 @njit(cache=True)
@@ -302,13 +336,17 @@ def route_schedule(
                     d_from = max(np.int64(t), route_dep[0, k, o])
                     s = np.int64(0)
                     if ln > 0:
-                        s, moved = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from, i_full)
+                        # a departure past `limit` arrives no earlier than the best route found: stop sliding there
+                        limit = INF_T if best_arr >= INF_T else best_arr - 1 - d_from - off + sink_shift[v]
+                        if limit < 0:
+                            continue
+                        s, moved = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from, i_full, limit)
                         route_dep[1, k, o] = buf_e[moved]
                         route_dep[2, k, o] = buf_b[moved]
                     if s < 0:
                         return n_groups, 2, t
                     s += d_from - t
-                    route_dep[0, k, o] = t + s
+                    route_dep[0, k, o] = t + s  # the earliest departure, or a lower bound on it when stopped
                     if t + s + off - sink_shift[v] < best_arr:
                         best_arr = t + s + off - sink_shift[v]
                         best_k = k
@@ -754,3 +792,44 @@ def repair_search(indptr, head, tau, weight, shift, sink_shift, resid, node_safe
         path[i] = st_e[s]
         s = st_p[s]
     return best_h, dep, st_l[best_s], path, n_st
+
+
+@njit(cache=True)
+def residual_reaches(n_nodes, tail, head, capacity, flow, source, sink):
+    """Whether ``sink`` is reachable from ``source`` in the residual network of ``flow`` (arcs ``tail -> head`` with
+    room ``capacity - flow``, and back ``head -> tail`` where ``flow > 0``): whether the flow can be augmented."""
+    m = tail.shape[0]
+    deg = np.zeros(n_nodes + 1, dtype=np.int64)
+    for a in range(m):
+        if capacity[a] > flow[a]:
+            deg[tail[a] + 1] += 1
+        if flow[a] > 0:
+            deg[head[a] + 1] += 1
+    for v in range(n_nodes):
+        deg[v + 1] += deg[v]
+    pos = deg[:-1].copy()
+    adj = np.empty(deg[n_nodes], dtype=np.int64)
+    for a in range(m):
+        if capacity[a] > flow[a]:
+            adj[pos[tail[a]]] = head[a]
+            pos[tail[a]] += 1
+        if flow[a] > 0:
+            adj[pos[head[a]]] = tail[a]
+            pos[head[a]] += 1
+    seen = np.zeros(n_nodes, dtype=np.bool_)
+    queue = np.empty(n_nodes, dtype=np.int64)
+    seen[source] = True
+    queue[0] = source
+    lo, hi = 0, 1
+    while lo < hi:
+        v = queue[lo]
+        lo += 1
+        for i in range(deg[v], deg[v + 1]):
+            w = adj[i]
+            if not seen[w]:
+                if w == sink:
+                    return True
+                seen[w] = True
+                queue[hi] = w
+                hi += 1
+    return False

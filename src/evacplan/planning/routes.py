@@ -287,8 +287,9 @@ def route_groups(
                     zone_k = np.concatenate([zone_k, extra[mode][1]])
             trees.append(nxt_k)
             for k in members:
-                routes[k] = (nxt_k, zone_k, n_rows_trees[0],
-                             kernels.route_labels(nxt_k, model.tau[k], head, sink_shift[k]),
+                lab_k = kernels.route_labels(nxt_k, model.tau[k], head, sink_shift[k])
+                kernels.route_reach(nxt_k, zone_k, head, node_safe, lab_k)  # walks that miss their zone: none
+                routes[k] = (nxt_k, zone_k, n_rows_trees[0], lab_k,
                              np.full((3, *nxt_k.shape), -1, dtype=np.int64))
             n_rows_trees[0] += nxt_k.shape[0]
         return routes
