@@ -275,12 +275,12 @@ def route_groups(
             if tier_rows is not None and mode not in tier_trees and m >= FLOW_MIN_EDGES:
                 # a deadline tier: the flow of its own people, who may take the corridors the flow of everyone
                 # gives to others (a maximum flow by a deadline repeats the paths of such a static flow)
-                key = (c, TIER_FLOW_TREES, hash(tier_rows.tobytes()))
+                tier_key = (c, TIER_FLOW_TREES, hash(tier_rows.tobytes()))
                 cached = _FLOW_CACHE.setdefault(model, {})
-                if key not in cached:
-                    cached[key] = flow_routes(problem, model, c, tier_rows[np.isin(row_class[tier_rows], members)],
-                                              TIER_FLOW_TREES)
-                tier_trees[mode] = cached[key]
+                if tier_key not in cached:
+                    cached[tier_key] = flow_routes(problem, model, c,
+                                                   tier_rows[np.isin(row_class[tier_rows], members)], TIER_FLOW_TREES)
+                tier_trees[mode] = cached[tier_key]
             for extra in (flow_trees, tier_trees):
                 if mode in extra and extra[mode][0].shape[0]:
                     nxt_k = np.vstack([nxt_k, extra[mode][0]])
