@@ -194,7 +194,10 @@ def city(logdir: str = "/tmp/bench_city", exact_from: str | None = None) -> None
     for label, name, total in CITY:
         tag = f"{logdir}/{name}-{total // 1000}k"
         f = _child(name, total, "fast", None, f"{tag}-fast.log")
-        e = earlier[label]["exact"] if exact_from else _child(name, total, "exact", EXACT_LIMIT_S, f"{tag}-exact.log")
+        if exact_from:
+            e = earlier[label]["exact"] if label in earlier else "not run (--exact-from has no such instance)"
+        else:
+            e = _child(name, total, "exact", EXACT_LIMIT_S, f"{tag}-exact.log")
         results[label] = {"fast": f, "exact": e}
         with open(f"{logdir}/results.json", "w") as fh:
             json.dump(results, fh, indent=1)

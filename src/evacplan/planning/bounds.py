@@ -156,11 +156,11 @@ def certify(
     # network (one class, uncondensed) fits ``exact_budget`` it is probed instead: it is the model itself, so an
     # infeasible probe is a bound and a feasible one a quicker plan, and the search ends at the optimum. It climbs
     # from the bound: a probe at ``H`` that carries ``v < target`` persons predicts the optimum at
-    # ``H + ceil((target - v) / rate)``, ``rate`` the static maximum flow per label (what one more label of
-    # horizon can add at most, so the prediction rarely overshoots); a feasible probe is followed by one a label
-    # lower, which proves it optimal when infeasible (else the search bisects). The bounds are usually within a few
-    # labels of the optimum while routed plans may be 10-25 % above it, and networks below the optimum are smaller:
-    # fewer and cheaper max flows than bisecting down from the plan.
+    # ``H + ceil((target - v) / slope)``, ``slope`` the persons one more label adds: at first the static maximum
+    # flow per label (the most it can add), then the secant through the last two infeasible probes; a feasible
+    # probe is followed by one a label lower, which proves it optimal when infeasible (else the search bisects).
+    # The bounds are often within a few labels of the optimum while routed plans may be 10-25 % above it, and
+    # networks below the optimum are smaller: fewer and cheaper max flows than bisecting down from the plan.
     cand_hi = upper - 1  # every horizon in (lb .. cand_hi] is still undecided
     drop = max(1, int(tol * upper))
     probes, found, feasible = 0, False, 0
@@ -168,6 +168,7 @@ def certify(
     limit = max_probes if exact is None else 2 * max_probes
     rate = static_rate(problem, model, exact, rows) if exact is not None else 0
     predicted = lb
+    last: tuple[int, int] | None = None  # the last infeasible exact probe: (horizon, persons carried)
 
     def more() -> bool:
         return probes < limit if stop_at is None else time.perf_counter() < stop_at
@@ -190,7 +191,11 @@ def certify(
                       time.perf_counter() - t0)
             if value < target:
                 lb, found = horizon + 1, True
-                predicted = horizon + max(1, -(-(target - int(value)) // max(rate, 1)))
+                slope = float(rate)
+                if last is not None and value > last[1]:  # the secant through the last two infeasible probes
+                    slope = min(float(rate), (int(value) - last[1]) / (horizon - last[0])) if rate else 0.0
+                predicted = horizon + max(1, int(np.ceil((target - int(value)) / max(slope, 1e-9) - 1e-9)))
+                last = (horizon, int(value))
                 continue
             if flows is not None:
                 from evacplan.planning.exact import decompose
