@@ -28,7 +28,14 @@ TNTP = {
     "anaheim": ("tntp/Anaheim/Anaheim_net.tntp", "tntp/Anaheim/anaheim_nodes.geojson"),
     "chicago": ("tntp/Chicago-Sketch/ChicagoSketch_net.tntp", "tntp/Chicago-Sketch/ChicagoSketch_node.tntp"),
     "sydney": ("tntp/Sydney/Sydney_net.tntp", "tntp/Sydney/Sydney_node.tntp"),
+    "berlin": ("tntp/Berlin-Center/berlin-center_net.tntp", "tntp/Berlin-Center/berlin-center_node.tntp"),
 }
+#: Per network: the ``length`` column's unit and the factor that turns its ``free_flow_time`` column into minutes,
+#: where the reader's defaults do not hold. Berlin-Center's header names no units: its lengths are metres (1,609
+#: of them per unit of node coordinates on the median link, coordinates in miles, which the reader would otherwise
+#: take for degrees and the lengths for km), and its free-flow times read as minutes would cap every street at
+#: 4 km/h (median 2.2 km/h); read as tenths of a minute they give a median of 22 km/h and a top speed of 40 km/h.
+UNITS: dict[str, tuple[str, float]] = {"berlin": ("m", 0.1)}
 VEHICLE = (ModeSpec("vehicle", 40.0, 1.0, 1.0),)
 WALK = (ModeSpec("walk", 1.34, 1.0, 1.0),)
 
@@ -58,14 +65,18 @@ def center_out(
     deadline_min: float | None = None,
     shared: Path = SHARED,
 ) -> CenterOut:
-    """Build the center-out instance on one of the TNTP networks (``siouxfalls``, ``anaheim``, ``chicago``, ``sydney``).
+    """Build the center-out instance on one of the TNTP networks (``siouxfalls``, ``anaheim``, ``chicago``, ``sydney``,
+    ``berlin``).
 
     Everyone in the central fifth of the nodes must reach one of the 8 most peripheral nodes (each a safe zone of
     unlimited capacity); departures are spread evenly over ``release_min`` minutes. The danger zone (the origins)
     must be cleared by ``deadline_min`` (default: the horizon).
     """
     net_file, node_file = TNTP[name]
-    raw = read_tntp(shared / net_file, shared / node_file)
+    unit, minutes = UNITS.get(name, ("auto", 1.0))
+    raw = read_tntp(shared / net_file, shared / node_file, length_unit=unit)
+    if minutes != 1.0:
+        raw.edges["vehicle_speed_mps"] = raw.edges["vehicle_speed_mps"] / minutes
     net = compile_network(raw, modes)
     ids = np.sort(raw.nodes["id"].to_numpy())
     xy = raw.nodes.set_index("id").loc[ids, ["x", "y"]].to_numpy()

@@ -204,8 +204,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         if _better(alt, best):
             best, mode = alt, mode + "-reserve"
     upper = plan_horizon(best, model.step_s)
-    if spec is None or probe_condensation(spec, upper, k) <= MAX_CONDENSATION:
-        tables.clear()  # the certificate builds time-expanded networks: not beside the tables
+    if spec is None or probe_condensation(spec, upper, k) <= MAX_CONDENSATION or (k == 1 and model.n_classes == 1):
+        tables.clear()  # the certificate builds time-expanded networks (relaxed, or exact): not beside the tables
     bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
                     improve=k == 1, spec=spec, stop_at=stop_at)
     if bound.better is not None:
