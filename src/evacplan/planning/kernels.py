@@ -102,7 +102,7 @@ SLIDE_HARD = 16
 
 
 @njit(cache=True)
-def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T):
+def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1):
     """Smallest departure shift ``s >= 0`` such that every ``(path_e[i], path_bin[i] + d0 + s)`` window has room.
 
     ``path_bin[i]`` is the window of edge ``i`` for departure label 0 plus ``BIN0``; ``w_of`` the class's per-person
@@ -112,9 +112,6 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T):
     over the path: on a street full for hours a few edges move the shift back and forth many times, and a full
     pass each time costs the whole path. Returns ``(shift, edge)``: ``edge`` the index of the last edge that moved
     the shift (``first``, or 0, when none did); shift ``-1`` when the capacity tables are too short.
-
-    ``limit``: the slide stops as soon as the shift exceeds it (the caller needs no later departure: a route that
-    cannot beat the best one found) and returns that shift, a lower bound on the smallest feasible one.
     """
     n_bins = resid.shape[0]
     s = np.int64(0)
@@ -138,8 +135,6 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T):
                 s += f - b
                 moved = i
                 ok = 1
-                if s > limit:
-                    return s, moved
             else:
                 ok += 1
             j += 1
@@ -154,8 +149,6 @@ def slide(resid, nxt, path_e, path_bin, k, w_of, d0, first=-1, limit=INF_T):
             if f > b:
                 s += f - b
                 moved = i
-                if s > limit:
-                    return s, moved
                 known = False
                 for j in range(n_hard):
                     if hard[j] == i:
@@ -336,17 +329,13 @@ def route_schedule(
                     d_from = max(np.int64(t), route_dep[0, k, o])
                     s = np.int64(0)
                     if ln > 0:
-                        # a departure past `limit` arrives no earlier than the best route found: stop sliding there
-                        limit = INF_T if best_arr >= INF_T else best_arr - 1 - d_from - off + sink_shift[v]
-                        if limit < 0:
-                            continue
-                        s, moved = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from, i_full, limit)
+                        s, moved = slide(resid, nxt, buf_e, buf_b, ln, weight, d_from, i_full)
                         route_dep[1, k, o] = buf_e[moved]
                         route_dep[2, k, o] = buf_b[moved]
                     if s < 0:
                         return n_groups, 2, t
                     s += d_from - t
-                    route_dep[0, k, o] = t + s  # the earliest departure, or a lower bound on it when stopped
+                    route_dep[0, k, o] = t + s
                     if t + s + off - sink_shift[v] < best_arr:
                         best_arr = t + s + off - sink_shift[v]
                         best_k = k
