@@ -230,23 +230,33 @@ def static_rate(problem: Problem, model: PlanningModel, spec: TenSpec, rows: NDA
     """Persons per label the static network of ``spec`` carries at most from the origins of ``rows`` to the safe
     nodes with room (its maximum flow, each edge its capacity per label): how much one more label of horizon can
     add to a maximum flow over time, used to place the certificate's exact probes."""
+    starts = np.unique(problem.demand.origin[rows]).astype(np.int64)
+    e = np.flatnonzero((spec.tau >= 0) & (spec.cap > 0))
+    smf, big, solved = _static_max_flow(problem, model, spec, e, starts)
+    if not solved:
+        return 0
+    return int(min(smf.optimal_flow(), big - 1))
+
+
+def _static_max_flow(problem: Problem, model: PlanningModel, spec: TenSpec, e: NDArray[np.int64],
+                     starts: NDArray[np.int64]) -> tuple[max_flow.SimpleMaxFlow, int, bool]:
+    """The maximum flow of the static network of edges ``e`` (each its capacity per label, ``spec.cap``) from a
+    super source joined to ``starts`` to a super sink joined from the safe nodes with room (nodes ``n`` and
+    ``n + 1``): ``(solver, big, solved)``, ``big`` the capacity of the joining arcs (more than any cut of edges);
+    ``solved`` False when there is nothing to join or the solver failed."""
     net, zones = problem.network, problem.zones
     room = has_room(model.phys.safe_capacity[np.maximum(zones.node_safe, 0)])
     safe = np.flatnonzero((zones.node_safe >= 0) & room)
-    starts = np.unique(problem.demand.origin[rows]).astype(np.int64)
-    e = np.flatnonzero((spec.tau >= 0) & (spec.cap > 0))
-    if safe.size == 0 or starts.size == 0 or e.size == 0:
-        return 0
-    n = net.n_nodes
-    big = int(spec.cap[e].sum()) + 1
     smf = max_flow.SimpleMaxFlow()
+    big = int(spec.cap[e].sum()) + 1
+    if safe.size == 0 or starts.size == 0 or e.size == 0:
+        return smf, big, False
+    n = net.n_nodes
     smf.add_arcs_with_capacity(
         np.concatenate([net.tail[e].astype(np.int64), np.full(starts.size, n), safe]),
         np.concatenate([net.head[e].astype(np.int64), starts, np.full(safe.size, n + 1)]),
         np.concatenate([spec.cap[e], np.full(starts.size + safe.size, big)]).astype(np.int64))
-    if smf.solve(n, n + 1) != smf.OPTIMAL:
-        return 0
-    return int(min(smf.optimal_flow(), big - 1))
+    return smf, big, smf.solve(n, n + 1) == smf.OPTIMAL
 
 
 #: Most distance levels tried by :func:`cut_bound`.
@@ -335,16 +345,11 @@ def flow_cut_bound(problem: Problem, model: PlanningModel, spec: TenSpec, rows: 
     if e.size == 0:
         return 0
     n = net.n_nodes
-    source, sink = n, n + 1
     safe = np.flatnonzero(safe_node)
-    big = int(spec.cap[e].sum()) + 1  # more than any cut of edges
-    starts = np.unique(origin[src_rows])
-    tail = np.concatenate([u[e], np.full(starts.size, source), safe])
-    head = np.concatenate([v[e], starts, np.full(safe.size, sink)])
-    cap = np.concatenate([spec.cap[e], np.full(starts.size + safe.size, big)]).astype(np.int64)
-    smf = max_flow.SimpleMaxFlow()
-    smf.add_arcs_with_capacity(tail, head, cap)
-    if smf.solve(source, sink) != smf.OPTIMAL:
+    smf, big, solved = _static_max_flow(problem, model, spec, e, np.unique(origin[src_rows]))
+    if not solved:
+        if safe.size == 0:
+            return 0
         raise RuntimeError("OR-Tools max flow failed")
     if smf.optimal_flow() >= big:
         return 0  # an origin is joined to safety without a street in between
