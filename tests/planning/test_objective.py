@@ -50,10 +50,16 @@ def test_urgent_zone_goes_first_and_reaches_its_bound(method):
     assert deadline_key(p, result) >= deadline_key(p, quickest)
 
 
-def test_fast_quickest_plan_serves_the_first_listed_zone():
-    # what the objective changes: first come first served (the quickest objective) sends node 0 first
-    p = urgent_second_problem()
-    assert plan(p, objective="quickest").deadlines[0].safe_by_deadline == 0
+def test_routed_quickest_plan_serves_the_first_listed_zone():
+    # what the objective changes: the route scheduler serves first come first served, so its quickest plan sends
+    # node 0 first. Two travel classes (of the same speed) keep fast on its routes: for one class it solves the
+    # exact network, whose quickest plan favours neither zone by design
+    p = toy_problem(4, SHARED, [(0, 500, 0, 0), (1, 500, 0, 1)], {3: 0}, danger={0: 1, 1: 0},
+                    deadlines_s=[600, 1200], horizon_s=6000, group_speeds_mps=[1.0, 1.0])
+    quickest = plan(p, objective="quickest")
+    assert quickest.deadlines[0].safe_by_deadline == 0 and quickest.evacuation_time_s == 19 * 60
+    by_deadlines = plan(p, objective="deadlines")
+    assert by_deadlines.deadlines[0].safe_by_deadline == 480 and by_deadlines.evacuation_time_s == 19 * 60
 
 
 def test_objective_in_summary_and_read_back(tmp_path):

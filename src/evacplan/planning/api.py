@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from evacplan.errors import BoundError
 from evacplan.network.names import describe_edge
 from evacplan.planning.bounds import (
+    EXACT_NODE_BUDGET,
     MAX_CONDENSATION,
     analytic_bound,
     certify,
@@ -43,7 +44,7 @@ from evacplan.planning.priority import (
     tiers_full,
 )
 from evacplan.planning.result import Plan
-from evacplan.planning.ten import TenSpec, exact_spec, relaxed_spec, ten_size
+from evacplan.planning.ten import TenSpec, exact_spec, relaxed_spec, static_target, ten_size
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
 from evacplan.problem.problem import Problem
 from evacplan.problem.resources import TABLE_BUDGET
@@ -58,7 +59,7 @@ METHODS = {
     "fast": (
         "capacity-aware earliest-arrival scheduling without waiting on streets (CCRP family; candidate routes at "
         "city scale), certified by a relaxed time-expanded max-flow lower bound whose feasible exact probes, for "
-        "one travel class, improve the plan"
+        "one travel class, improve the plan (or are the plan, where the exact network is small)"
     ),
     "exact": "optimum of the planning model (time-expanded max flow, people wait only at home; one travel class)",
 }
@@ -195,25 +196,45 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
                                               **kw)  # type: ignore[arg-type]
         return assemble(problem, plan_model, "fast", groups, unplanned, 0.0, 0.0), mode
 
-    best, mode = schedule(progress=progress, reserve=reserve)
-    first = best
-    if reserve is not None and plan_horizon(best, plan_model.step_s) > horizon and problem.network.n_edges < \
-            BIG_NETWORK:
-        # the reservations did not reach their horizon: keep first-come-first-served routing if quicker
-        alt, _ = schedule()
-        if _better(alt, best):
-            best, mode = alt, mode + "-reserve"
+    def routed() -> tuple[Plan, Plan, str]:
+        best, mode = schedule(progress=progress, reserve=reserve)
+        first = best
+        if reserve is not None and plan_horizon(best, plan_model.step_s) > horizon and problem.network.n_edges < \
+                BIG_NETWORK:
+            # the reservations did not reach their horizon: keep first-come-first-served routing if quicker
+            alt, _ = schedule()
+            if _better(alt, best):
+                best, mode = alt, mode + "-reserve"
+        return best, first, mode
+
+    def ten_plan(groups: dict[str, NDArray[np.int64]]) -> Plan:
+        planned = np.bincount(groups["row"], weights=groups["count"], minlength=problem.demand.n_rows)
+        return assemble(problem, model, "fast", groups, (problem.demand.count - planned).astype(np.int64), 0.0, 0.0)
+
+    best: Plan | None = None
+    if k == 1 and model.n_classes == 1 and spec is not None \
+            and ten_size(exact_spec(problem, model, rows), n_bins) <= EXACT_NODE_BUDGET:
+        # One class whose exact network near the cut bounds fits the certificate's budget: the certificate climbs
+        # from the bounds on it and its first feasible probe is the plan; routing first would only give an upper
+        # bound (on small grids its repair cost twice the exact search). Routed after all if no probe is feasible.
+        bound = certify(problem, model, static_target(problem, model, rows), EXACT_FIRST_REACH * n_bins, zones=zm,
+                        spec=spec, stop_at=stop_at)
+        if bound.better is not None:
+            best = first = ten_plan(bound.better)
+            mode = "ten"
+    if best is None:
+        best, first, mode = routed()
+        upper = plan_horizon(best, model.step_s)
+        if spec is None or probe_condensation(spec, upper, k) <= MAX_CONDENSATION or \
+                (k == 1 and model.n_classes == 1):
+            tables.clear()  # the certificate builds time-expanded networks (relaxed, or exact): not beside the tables
+        bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
+                        improve=k == 1, spec=spec, stop_at=stop_at)
+        if bound.better is not None:
+            alt = ten_plan(bound.better)
+            if _better(alt, best):
+                best, mode = alt, mode + "+ten"
     upper = plan_horizon(best, model.step_s)
-    if spec is None or probe_condensation(spec, upper, k) <= MAX_CONDENSATION or (k == 1 and model.n_classes == 1):
-        tables.clear()  # the certificate builds time-expanded networks (relaxed, or exact): not beside the tables
-    bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
-                    improve=k == 1, spec=spec, stop_at=stop_at)
-    if bound.better is not None:
-        planned = np.bincount(bound.better["row"], weights=bound.better["count"], minlength=problem.demand.n_rows)
-        alt = assemble(problem, model, "fast", bound.better, (problem.demand.count - planned).astype(np.int64),
-                       0.0, 0.0)
-        if _better(alt, best):
-            best, mode = alt, mode + "+ten"
     log.info("fast (%s): horizon %d, bound %d (q=%d, %d probes)", mode, upper, bound.bins, bound.condensation,
              bound.probes)
     if objective == "deadlines" and not tiers_full(problem, model, best):
@@ -231,6 +252,10 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         best = by_deadlines(problem, alt, best)
     return best, bound.bins
 
+
+#: How far above the capacity tables' first size (about the cut bounds) the fast method's exact search looks for a
+#: plan before it routes one instead.
+EXACT_FIRST_REACH = 4
 
 #: Edges above which the fast planner does not run a second schedule to compare with the reserved one.
 BIG_NETWORK = 20_000
