@@ -274,13 +274,18 @@ def route_groups(
                 flow_trees[mode] = cached[key]
             if tier_rows is not None and mode not in tier_trees and m >= FLOW_MIN_EDGES:
                 # a deadline tier: the flow of its own people, who may take the corridors the flow of everyone
-                # gives to others (a maximum flow by a deadline repeats the paths of such a static flow)
-                tier_key = (c, TIER_FLOW_TREES, hash(tier_rows.tobytes()))
-                cached = _FLOW_CACHE.setdefault(model, {})
-                if tier_key not in cached:
-                    cached[tier_key] = flow_routes(problem, model, c,
-                                                   tier_rows[np.isin(row_class[tier_rows], members)], TIER_FLOW_TREES)
-                tier_trees[mode] = cached[tier_key]
+                # gives to others (a maximum flow by a deadline repeats the paths of such a static flow); a tier of
+                # every usable row of the mode has the flow of everyone, whose trees are there already
+                own = tier_rows[np.isin(row_class[tier_rows], members)]
+                if TIER_FLOW_TREES == FLOW_TREES and np.array_equal(own, np.flatnonzero(
+                        np.isin(row_class, members) & model.usable)):
+                    tier_trees[mode] = np.zeros((0, n), dtype=np.int64), np.zeros(0, dtype=np.int64)
+                else:
+                    tier_key = (c, TIER_FLOW_TREES, hash(tier_rows.tobytes()))
+                    cached = _FLOW_CACHE.setdefault(model, {})
+                    if tier_key not in cached:
+                        cached[tier_key] = flow_routes(problem, model, c, own, TIER_FLOW_TREES)
+                    tier_trees[mode] = cached[tier_key]
             for extra in (flow_trees, tier_trees):
                 if mode in extra and extra[mode][0].shape[0]:
                     nxt_k = np.vstack([nxt_k, extra[mode][0]])
