@@ -143,3 +143,27 @@ def test_fixed_flows_can_fill_the_only_zone_some_can_reach(method):
     result = plan(p, method=method, objective="deadlines")
     validate_plan(p, result)
     assert result.evacuated == 736  # the quickest plan is kept: it is as good on the deadline and plans more
+
+
+def test_coarse_windows_make_one_tiered_schedule(monkeypatch):
+    # tables over the memory budget: fast coarsens its windows and, for the deadlines objective, makes the tiered
+    # schedule only (no quickest plan beside it): the urgent zone still first, its time reported as the quickest
+    from evacplan.planning import api
+
+    calls = []
+    schedule = api.fast_groups
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(bool(kwargs.get("tiers")))
+        return schedule(*args, **kwargs)
+
+    monkeypatch.setattr(api, "fast_groups", counted)
+    p = urgent_second_problem()
+    model = planning_model(p)
+    monkeypatch.setattr(api, "TABLE_BUDGET", 1.0)  # the coarsening is then the tables' bytes
+    monkeypatch.setattr(api, "TABLE_BUDGET", api.coarsening(p, model, np.flatnonzero(model.usable)) / 2.0)
+    result = plan(p, objective="deadlines")
+    validate_plan(p, result)
+    assert result.time_step_s == 120.0 and calls == [True]
+    assert result.deadlines[0].safe_by_deadline == result.deadlines[0].max_safe_by_deadline > 0
+    assert result.quickest_time_s == result.evacuation_time_s

@@ -109,6 +109,31 @@ def test_fast_is_deterministic():
         assert np.array_equal(getattr(a, name), getattr(b, name))
 
 
+def test_fast_solves_small_one_class_problems_on_the_exact_network_first(monkeypatch):
+    # two paths of 1 person/s from 1,200 persons: the optimum 240 + 600 s, found by the exact search without a
+    # route; with the search held below the optimum it routes (and repairs) instead, and the certificate's exact
+    # probes still bring it to the optimum
+    from evacplan.planning import api
+
+    edges = [(0, 1, 120, 10.0), (1, 3, 120, 1.0), (0, 2, 120, 10.0), (2, 3, 120, 1.0)]
+    p = toy_problem(4, edges, {0: 1200}, {3: 0}, horizon_s=6000)
+    routed = []
+    schedule = api.fast_groups
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        routed.append(1)
+        return schedule(*args, **kwargs)
+
+    monkeypatch.setattr(api, "fast_groups", counted)
+    first = plan(p, objective="quickest")
+    optimum = plan(p, method="exact", objective="quickest").evacuation_time_s
+    assert not routed and first.evacuation_time_s == optimum
+    monkeypatch.setattr(api, "EXACT_FIRST_REACH", 0)
+    fallback = plan(p, objective="quickest")
+    assert routed and fallback.evacuation_time_s == optimum
+    assert fallback.lower_bound_s <= optimum
+
+
 def test_progress_is_reported():
     p = toy_problem(3, [(0, 1, 120, 10.0), (1, 2, 120, 1.0)], {0: 600}, {2: 0}, horizon_s=6000)
     seen: list[tuple[str, float | None]] = []

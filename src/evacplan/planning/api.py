@@ -94,8 +94,10 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
         ``"deadlines"`` (the most people of the earliest-deadline danger zone safe by its deadline, then the next
         zone's, then the quickest evacuation of the rest; :mod:`evacplan.planning.priority`), ``"quickest"`` (the
         earliest time everyone is safe) or ``"auto"`` (default: ``"deadlines"`` when a danger zone with people has
-        a deadline). The deadlines objective also makes the quickest plan and keeps the better of the two on it;
-        the lower bound is always the bound on the evacuation time.
+        a deadline). The deadlines objective also makes the quickest plan and keeps the better of the two on it,
+        except where the fast method coarsens its windows to fit the memory budget (a city over days, e.g. Sydney
+        with 1,000,000 people): there it makes the tiered schedule only, and reports its time as the quickest
+        found. The lower bound is always the bound on the evacuation time.
     time_limit_s
         Fast method: keep tightening the certificate (and, for one travel class, improving the plan on the exact
         time-expanded network) until the gap is within 1 % or this many seconds have passed since the start,
