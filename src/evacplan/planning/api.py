@@ -205,12 +205,16 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     Returns the plan and its certified lower bound in steps of the problem (a horizon no plan reaches)."""
     rows = np.flatnonzero(model.usable)
     spec = relaxed_spec(problem, model, rows) if rows.size else None  # for the prediction and the certificate
-    k = coarsening(problem, model, rows, spec)
+    total = int(problem.demand.count[rows].sum()) if rows.size else 0
+    # the level-cut and minimum-cut bounds of everyone, computed once for the windows and the certificates
+    level = cut_bound(problem, model, spec, rows, total) if spec is not None and total else 0
+    cuts = max(level, flow_cut_bound(problem, model, spec, rows, total)) if spec is not None and total else 0
+    k = coarsening(problem, model, rows, spec, level=level)
     plan_model = model if k == 1 else planning_model(problem, k * model.step_s)
     if k > 1:
         log.info("fast: horizon needs coarser windows, planning with %.0f s steps", plan_model.step_s)
     analytic = max(analytic_bound(plan_model, rows), 1) if rows.size else 1
-    n_bins = table_windows(problem, model, plan_model, rows, spec, analytic)
+    n_bins = table_windows(problem, model, plan_model, rows, spec, analytic, cuts=cuts)
     zm = zone_model(problem, plan_model, rows)
     reserve = None
     horizon = 0
@@ -260,8 +264,9 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         # One class whose exact network near the cut bounds fits the certificate's budget: the certificate climbs
         # from the bounds on it and its first feasible probe is the plan; routing first would only give an upper
         # bound (on small grids its repair cost twice the exact search). Routed after all if no probe is feasible.
-        bound = certify(problem, model, static_target(problem, model, rows), EXACT_FIRST_REACH * n_bins, zones=zm,
-                        spec=spec, stop_at=stop_at)
+        target = static_target(problem, model, rows)
+        bound = certify(problem, model, target, EXACT_FIRST_REACH * n_bins, zones=zm, spec=spec, stop_at=stop_at,
+                        cuts=cuts if target == total else None)
         if bound.better is not None:
             best = first = ten_plan(bound.better)
             mode = "ten"
@@ -273,7 +278,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
                 (k == 1 and model.n_classes == 1):
             tables.clear()  # the certificate builds time-expanded networks (relaxed, or exact): not beside the tables
         bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
-                        improve=k == 1, spec=spec, stop_at=stop_at)
+                        improve=k == 1, spec=spec, stop_at=stop_at, cuts=cuts if best.evacuated == total else None)
         if bound.better is not None:
             alt = ten_plan(bound.better)
             if _better(alt, best):
@@ -307,32 +312,37 @@ TABLE_MARGIN = 1.05
 
 
 def table_windows(problem: Problem, model: PlanningModel, plan_model: PlanningModel, rows: NDArray[np.int64],
-                  spec: TenSpec | None, analytic: int) -> int:
+                  spec: TenSpec | None, analytic: int, cuts: int | None = None) -> int:
     """Windows the capacity tables start with: twice the analytic bound (``analytic``, labels of ``plan_model``),
     or, where the cut bounds at the problem's step (level cuts and the static minimum cut of the relaxation
     ``spec``) say the plan takes longer, their horizon in windows of ``plan_model`` plus :data:`TABLE_MARGIN`.
 
     A table that runs short grows by a quarter in place (:func:`evacplan.planning.fast.fast_groups`); sized from
-    the bound, a city's tables are filled once instead of growing two dozen times (Sydney 1,000,000: 26 times)."""
+    the bound, a city's tables are filled once instead of growing two dozen times (Sydney 1,000,000: 26 times).
+    ``cuts``: the larger of those two bounds for everyone in ``rows``, when already computed."""
     shift = int(plan_model.sink_shift.max(initial=0))
     n_bins = 2 * analytic + BIN0 + 8 + shift
     total = int(problem.demand.count[rows].sum()) if rows.size else 0
     if spec is None or total == 0:
         return n_bins
-    cut = max(cut_bound(problem, model, spec, rows, total), flow_cut_bound(problem, model, spec, rows, total))
+    cut = cuts if cuts is not None else max(cut_bound(problem, model, spec, rows, total),
+                                            flow_cut_bound(problem, model, spec, rows, total))
     k = plan_model.step_s / model.step_s
     return max(n_bins, int(np.ceil(TABLE_MARGIN * cut / k)) + BIN0 + 8 + shift)
 
 
-def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64], spec: TenSpec | None = None) -> int:
+def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64], spec: TenSpec | None = None, *,
+               level: int | None = None) -> int:
     """Whole factor by which to coarsen the problem's step so that the capacity tables fit :data:`TABLE_BUDGET`:
     the horizon is predicted by the level-cut bound on the relaxation ``spec`` of ``rows`` (built when not given;
-    1 when they fit as they are)."""
+    ``level``: that bound, when already computed; 1 when they fit as they are)."""
     total = int(problem.demand.count[rows].sum()) if rows.size else 0
     if total == 0:
         return 1
-    spec = relaxed_spec(problem, model, rows) if spec is None else spec
-    horizon = max(analytic_bound(model, rows), cut_bound(problem, model, spec, rows, total))
+    if level is None:
+        spec = relaxed_spec(problem, model, rows) if spec is None else spec
+        level = cut_bound(problem, model, spec, rows, total)
+    horizon = max(analytic_bound(model, rows), level)
     need = 2.0 * horizon * problem.network.n_edges * 12
     return max(1, int(np.ceil(need / TABLE_BUDGET)))
 

@@ -97,6 +97,7 @@ def certify(
     improve: bool = True,
     spec: TenSpec | None = None,
     stop_at: float | None = None,
+    cuts: int | None = None,
 ) -> BoundResult:
     """Largest proven lower bound (labels of ``model``) on the time to bring ``target`` persons to safety.
 
@@ -127,13 +128,19 @@ def certify(
     stop_at
         A :func:`time.perf_counter` time: probe (bisect) until the gap is within ``tol`` or that time has passed,
         instead of at most ``max_probes`` probes.
+    cuts
+        The larger of the level-cut and minimum-cut bounds (:func:`cut_bound`, :func:`flow_cut_bound`) of ``spec``
+        for ``target`` persons, when already computed.
     """
     rows = np.flatnonzero(model.usable)
     lb = analytic_bound(model, rows, target) if rows.size else 0
     if spec is None and rows.size:
         spec = relaxed_spec(problem, model, rows)
     if spec is not None and target > 0:
-        lb = max(lb, cut_bound(problem, model, spec, rows, target), flow_cut_bound(problem, model, spec, rows, target))
+        if cuts is None:
+            cuts = max(cut_bound(problem, model, spec, rows, target),
+                       flow_cut_bound(problem, model, spec, rows, target))
+        lb = max(lb, cuts)
         zm = zones if zones is not None else zone_model(problem, model, rows)
         if zm is not None and lb < upper:
             lb = max(lb, zone_bound(zm, target, lb, upper))
