@@ -128,9 +128,9 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
 def small_pages() -> Iterator[None]:
     """Allocate in small pages meanwhile: numpy asks the kernel for transparent huge pages on large arrays, and
     where huge pages are short the kernel compacts memory at their first touch. The planner's large arrays (capacity
-    tables, time-expanded networks) are filled once and then read at random; on the 2-core machine Sydney
-    1,000,000 planned in 50.6-55.2 s with small pages and 57.0-67.4 s without (4.3-4.5 s of system time against
-    8.3-16 s)."""
+    tables, time-expanded networks) are filled once and then read at random. On the 2-core machine, Sydney
+    1,000,000 (2.8 GB) planned in 56.1-61.5 s in five runs with small pages and in 61.7 and 67.4 s without; the
+    tables' first fill alone took 8 s of system time on huge pages (``benchmarks/RESULTS.md``)."""
     switch = getattr(getattr(np, "_core", None), "multiarray", None)
     switch = getattr(switch, "_set_madvise_hugepage", None)
     if switch is None:
