@@ -151,7 +151,9 @@ def fill_by_deadline(problem: Problem, model: PlanningModel, state: dict[str, np
     time by the quickest way the capacity left allows (:func:`evacplan.planning.kernels.repair_search`): the
     deadlines objective's tiers, after the routes. A row's group is as large as the row's unscheduled persons and
     halves while no way brings it in by ``horizon``; a row is done when one person cannot make it (windows only
-    fill up). Rows in order of their first release, ties by index; at most ``budget`` states searched in all.
+    fill up), which is tried first (a group of one needs the least room and departs earliest, so where one cannot
+    make it no group can: one search instead of one per halving). Rows in order of their first release, ties by
+    index; at most ``budget`` states searched in all.
     Returns the persons added."""
     net, zones = problem.network, problem.zones
     remaining, taken, resid, zone_rem = state["remaining"], state["taken"], state["resid"], state["zone_rem"]
@@ -172,12 +174,14 @@ def fill_by_deadline(problem: Problem, model: PlanningModel, state: dict[str, np
         r = int(r)
         c, o = int(model.row_class[r]), int(origin_of_row[r])
         x = int(remaining[r])
+        probe = x > 1  # first whether one person can make it: if not, no group can (it would halve down to one)
         while remaining[r] > 0 and spent < budget:
-            x = min(x, int(remaining[r]))
-            d_min = earliest_departure(model, r, int(taken[r]) + x)
+            size = 1 if probe else min(x, int(remaining[r]))
+            x = size if not probe else x
+            d_min = earliest_departure(model, r, int(taken[r]) + size)
             if d_min > horizon:
                 break
-            open_z = (zone_rem >= MIN_ROOM) & (zone_rem + kernels.EPS >= x) & (model.phys.safe_capacity >= 1)
+            open_z = (zone_rem >= MIN_ROOM) & (zone_rem + kernels.EPS >= size) & (model.phys.safe_capacity >= 1)
             key = (c, open_z.tobytes())
             if key not in to_go_of:
                 to_go_of[key] = labels_to_go(problem, model, c, open_z)
@@ -189,9 +193,14 @@ def fill_by_deadline(problem: Problem, model: PlanningModel, state: dict[str, np
                 seen = np.zeros(span, dtype=np.uint8)
             h_new, dep, arr, path, n_states = kernels.repair_search(
                 indptr, head, model.tau[c], model.weight_s[c], model.shift[c], sink_shift[c], resid, node_safe,
-                zone_rem, to_go, o, d_min, x, horizon + 1, seen, *work,
+                zone_rem, to_go, o, d_min, size, horizon + 1, seen, *work,
             )
             spent += n_states
+            if probe:
+                probe = False
+                if h_new > horizon:
+                    break
+                continue  # one can: the groups start at the row's whole size again, as without the probe
             if h_new > horizon:
                 if x == 1:
                     break
