@@ -54,6 +54,18 @@ def test_fill_takes_the_way_left_open():
     assert plan.evacuated == added and plan.arrival_s.max() <= 900 + 1e-9
 
 
-def test_fill_adds_nobody_when_every_way_is_full():
+def test_fill_adds_nobody_when_every_way_is_full(monkeypatch):
+    # one person cannot make it, so no group can: one search, not one per halving of the 1,000 (ten)
+    from evacplan.planning import repair
+
+    sizes = []
+    search = repair.kernels.repair_search
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        sizes.append(int(args[12]))
+        return search(*args)
+
+    monkeypatch.setattr(repair.kernels, "repair_search", counted)
     *_, state, out, added = filled(block=((2, 1), (3, 1)))
     assert added == 0 and out.n_groups == 0 and state["remaining"].sum() == PERSONS
+    assert sizes == [1]

@@ -128,9 +128,9 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
 def small_pages() -> Iterator[None]:
     """Allocate in small pages meanwhile: numpy asks the kernel for transparent huge pages on large arrays, and
     where huge pages are short the kernel compacts memory at their first touch. The planner's large arrays (capacity
-    tables, time-expanded networks) are filled once and then read at random. On the 2-core machine, Sydney
-    1,000,000 (2.8 GB) planned in 56.1-61.5 s in five runs with small pages and in 61.7 and 67.4 s without; the
-    tables' first fill alone took 8 s of system time on huge pages (``benchmarks/RESULTS.md``)."""
+    tables, time-expanded networks) are filled once and then read at random. On the 2-core machine, the first fill
+    of Sydney 1,000,000's 1.75 GB capacity table took 8.0 s of system time on huge pages and 1.4-1.8 s on small
+    ones (``benchmarks/RESULTS.md``)."""
     switch = getattr(getattr(np, "_core", None), "multiarray", None)
     switch = getattr(switch, "_set_madvise_hugepage", None)
     if switch is None:
