@@ -200,7 +200,9 @@ def by_deadlines(problem: Problem, deadlines_plan: Plan, quickest: Plan) -> Plan
 def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None,
           objective: str = "quickest", stop_at: float | None = None) -> tuple[Plan, int]:
     """The fast method: schedule, certify at the problem's step, keep the quickest plan found; for the deadlines
-    objective, schedule the deadline zones in tiers as well and keep the better plan by it.
+    objective, schedule the deadline zones in tiers as well and keep the better plan by it. Two shortcuts: one class
+    whose exact network near the cut bounds is small is solved on it first (no routing); at coarsened windows the
+    deadlines objective makes the tiered schedule only.
 
     Returns the plan and its certified lower bound in steps of the problem (a horizon no plan reaches)."""
     rows = np.flatnonzero(model.usable)
