@@ -208,15 +208,16 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     rows = np.flatnonzero(model.usable)
     spec = relaxed_spec(problem, model, rows) if rows.size else None  # for the prediction and the certificate
     total = int(problem.demand.count[rows].sum()) if rows.size else 0
-    # the level-cut and minimum-cut bounds of everyone, computed once for the windows and the certificates
-    level = cut_bound(problem, model, spec, rows, total) if spec is not None and total else 0
-    cuts = max(level, flow_cut_bound(problem, model, spec, rows, total)) if spec is not None and total else 0
+    level = cuts = 0  # the level-cut and minimum-cut bounds of everyone, for the windows and the certificates
+    if spec is not None and total:
+        level = cut_bound(problem, model, spec, rows, total)
+        cuts = max(level, flow_cut_bound(problem, model, spec, rows, total))
     k = coarsening(problem, model, rows, spec, level=level)
     plan_model = model if k == 1 else planning_model(problem, k * model.step_s)
     if k > 1:
         log.info("fast: horizon needs coarser windows, planning with %.0f s steps", plan_model.step_s)
     analytic = max(analytic_bound(plan_model, rows), 1) if rows.size else 1
-    n_bins = table_windows(problem, model, plan_model, rows, spec, analytic, cuts=cuts)
+    n_bins = table_windows(model, plan_model, analytic, cuts)
     zm = zone_model(problem, plan_model, rows)
     reserve = None
     horizon = 0
@@ -256,13 +257,13 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     # 1,000,000: about 45 s each): the deadlines objective then makes one schedule, the tiered one, and no quickest
     # plan beside it (its own time is reported as the quickest found).
     single = objective == "deadlines" and k > 1
+    exact = exact_spec(problem, model, rows) if k == 1 and model.n_classes == 1 else None  # one class, fine windows
     if single:
         tiers = deadline_tier_list()
         best, mode = schedule(progress=progress, tiers=tiers, reserve=reserve)
         mode = mode + "+tiers" if tiers else mode
         first = best
-    elif k == 1 and model.n_classes == 1 and spec is not None \
-            and ten_size(exact_spec(problem, model, rows), n_bins) <= EXACT_NODE_BUDGET:
+    elif exact is not None and spec is not None and ten_size(exact, n_bins) <= EXACT_NODE_BUDGET:
         # One class whose exact network near the cut bounds fits the certificate's budget: the certificate climbs
         # from the bounds on it and its first feasible probe is the plan; routing first would only give an upper
         # bound (on small grids its repair cost twice the exact search). Routed after all if no probe is feasible.
@@ -293,7 +294,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         # without a tier the tiered schedule is the first one again
         alt = schedule(tiers=tiers, reserve=reserve)[0] if tiers else first
         tables.clear()
-        if k == 1 and model.n_classes == 1 and ten_size(exact_spec(problem, model, rows), upper) <= NODE_BUDGET:
+        if exact is not None and ten_size(exact, upper) <= NODE_BUDGET:
             # the exact phases fit: one max flow per deadline zone, then a horizon search for the rest
             groups, unplanned, _ = exact_deadline_groups(problem, model)
             phased = assemble(problem, model, "fast", groups, unplanned, 0.0, 0.0)
@@ -313,24 +314,17 @@ BIG_NETWORK = 20_000
 TABLE_MARGIN = 1.05
 
 
-def table_windows(problem: Problem, model: PlanningModel, plan_model: PlanningModel, rows: NDArray[np.int64],
-                  spec: TenSpec | None, analytic: int, cuts: int | None = None) -> int:
+def table_windows(model: PlanningModel, plan_model: PlanningModel, analytic: int, cuts: int) -> int:
     """Windows the capacity tables start with: twice the analytic bound (``analytic``, labels of ``plan_model``),
-    or, where the cut bounds at the problem's step (level cuts and the static minimum cut of the relaxation
-    ``spec``) say the plan takes longer, their horizon in windows of ``plan_model`` plus :data:`TABLE_MARGIN`.
+    or, where the cut bounds at the problem's step (``cuts``: the larger of the level-cut and static minimum-cut
+    bounds of the relaxation, labels of ``model``; 0 for none) say the plan takes longer, their horizon in windows
+    of ``plan_model`` plus :data:`TABLE_MARGIN`.
 
     A table that runs short grows by a quarter in place (:func:`evacplan.planning.fast.fast_groups`); sized from
-    the bound, a city's tables are filled once instead of growing two dozen times (Sydney 1,000,000: 26 times).
-    ``cuts``: the larger of those two bounds for everyone in ``rows``, when already computed."""
+    the bound, a city's tables are filled once instead of growing two dozen times (Sydney 1,000,000: 26 times)."""
     shift = int(plan_model.sink_shift.max(initial=0))
-    n_bins = 2 * analytic + BIN0 + 8 + shift
-    total = int(problem.demand.count[rows].sum()) if rows.size else 0
-    if spec is None or total == 0:
-        return n_bins
-    cut = cuts if cuts is not None else max(cut_bound(problem, model, spec, rows, total),
-                                            flow_cut_bound(problem, model, spec, rows, total))
     k = plan_model.step_s / model.step_s
-    return max(n_bins, int(np.ceil(TABLE_MARGIN * cut / k)) + BIN0 + 8 + shift)
+    return max(2 * analytic, int(np.ceil(TABLE_MARGIN * cuts / k))) + BIN0 + 8 + shift
 
 
 def coarsening(problem: Problem, model: PlanningModel, rows: NDArray[np.int64], spec: TenSpec | None = None, *,

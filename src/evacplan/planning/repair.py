@@ -176,8 +176,9 @@ def fill_by_deadline(problem: Problem, model: PlanningModel, state: dict[str, np
         x = int(remaining[r])
         probe = x > 1  # first whether one person can make it: if not, no group can (it would halve down to one)
         while remaining[r] > 0 and spent < budget:
-            size = 1 if probe else min(x, int(remaining[r]))
-            x = size if not probe else x
+            if not probe:
+                x = min(x, int(remaining[r]))
+            size = 1 if probe else x
             d_min = earliest_departure(model, r, int(taken[r]) + size)
             if d_min > horizon:
                 break
