@@ -126,3 +126,48 @@ def test_repair_search_needs_room_for_the_whole_group():
     # nothing quicker than the horizon asked for: the search says so
     h, dep, _, path, _ = kernels.repair_search(*args, 3, 1, seen, *work)
     assert (h, dep, path.size) == (1, -1, 0)
+
+
+def _two_detoured_groups(p, model):
+    """Two groups of 5 at node 0 sent the long way (0 -> 2 -> 1, ten steps): both safe last, at the same horizon."""
+    out1, out2 = _edge(p, 0, 2), _edge(p, 2, 1)
+    trees = np.full((1, 3), -1, dtype=np.int64)
+    trees[0, 0], trees[0, 2] = out1, out2
+    state = _state(p, model)
+    dep = int(model.row_first[0])
+    out = GroupArrays(4, 4)
+    for g in range(2):
+        out.row[g], out.count[g], out.dep[g], out.zone[g], out.route[g], out.plen[g] = 0, 5, dep, 0, 0, 2
+        out.arr[g] = dep + model.tau[0, out1] + model.tau[0, out2]
+    out.n_groups = 2
+    bins = repair._path_bins(model, 0, 0, dep, np.array([out1, out2]), p.network.head.astype(np.int64))
+    state["resid"][bins, [out1, out2]] -= 10 * model.weight_s[0, [out1, out2]]
+    state["zone_rem"][0] -= 10
+    return state, out, trees
+
+
+def test_repair_stops_when_the_budget_cannot_move_every_last_group(monkeypatch):
+    """Moving one of two groups safe last does not bring the plan's time down: with a budget of one and a half
+    searches the repair stops after the first (spending the rest would not change the plan's time); with two it
+    moves both."""
+    p = toy_problem(3, [(0, 1, 60.0, 1.0), (0, 2, 300.0, 1.0), (2, 1, 300.0, 1.0)], {0: 10}, {1: 0},
+                    horizon_s=3600)
+    model = planning_model(p)
+    states: list[int] = []
+    search = kernels.repair_search
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        found = search(*args)
+        states.append(int(found[4]))
+        return found
+
+    monkeypatch.setattr(kernels, "repair_search", counted)
+    assert repair.repair_late(p, model, *_two_detoured_groups(p, model)) == 2
+    assert len(states) == 3 and states[0] >= 2 and states[2] == 0  # the third: nothing is quicker than one step
+    first = states[0]
+    monkeypatch.setattr(repair, "STATE_BUDGET", first + first // 2)
+    states.clear()
+    assert repair.repair_late(p, model, *_two_detoured_groups(p, model)) == 1
+    assert len(states) == 1
+    monkeypatch.setattr(repair, "STATE_BUDGET", 2 * first + 1)
+    assert repair.repair_late(p, model, *_two_detoured_groups(p, model)) == 2

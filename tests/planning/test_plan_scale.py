@@ -50,7 +50,7 @@ def test_flow_cut_bound_counts_only_those_who_must_cross():
     assert full <= plan(p, method="exact").lower_bound_s / 60.0
 
 
-def test_tables_grow_in_place_and_keep_their_windows():
+def test_tables_grow_and_keep_their_windows():
     rng = np.random.default_rng(3)
     resid = rng.uniform(0, 60, size=(8, 5))
     nxt = new_pointers(8, 5)
@@ -58,6 +58,7 @@ def test_tables_grow_in_place_and_keep_their_windows():
     before_r, before_n = resid.copy(), nxt.copy()
     resid, nxt = _grow(resid, nxt, 60.0)
     assert resid.shape == (10, 5) and nxt.shape == (11, 5)
+    assert resid.flags.f_contiguous and nxt.flags.f_contiguous  # an edge's windows lie together
     assert np.array_equal(resid[:8], before_r) and np.all(resid[8:] == 60.0)
     assert np.array_equal(nxt[:8], before_n[:8])
     assert np.array_equal(nxt[8:], np.repeat(np.arange(8, 11, dtype=np.int32)[:, None], 5, axis=1))

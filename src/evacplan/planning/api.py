@@ -320,7 +320,7 @@ def table_windows(model: PlanningModel, plan_model: PlanningModel, analytic: int
     bounds of the relaxation, labels of ``model``; 0 for none) say the plan takes longer, their horizon in windows
     of ``plan_model`` plus :data:`TABLE_MARGIN`.
 
-    A table that runs short grows by a quarter in place (:func:`evacplan.planning.fast.fast_groups`); sized from
+    A table that runs short grows by a quarter, by a copy (:func:`evacplan.planning.fast.fast_groups`); sized from
     the bound, a city's tables are filled once instead of growing two dozen times (Sydney 1,000,000: 26 times)."""
     shift = int(plan_model.sink_shift.max(initial=0))
     k = plan_model.step_s / model.step_s

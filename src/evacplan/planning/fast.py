@@ -102,7 +102,7 @@ def new_state(problem: Problem, model: PlanningModel, n_bins: int,
     else:
         if tables is not None:
             tables.clear()  # free the old tables before allocating
-        resid, nxt = np.full((n_bins, m), model.step_s), new_pointers(n_bins, m)
+        resid, nxt = np.full((n_bins, m), model.step_s, order="F"), new_pointers(n_bins, m)
     if tables is not None:
         tables["resid"], tables["nxt"] = resid, nxt
     return {
@@ -311,24 +311,23 @@ def new_pointers(n_bins: int, m: int) -> NDArray[np.integer]:
     """The union-find pointers of empty tables: every window points at itself (``n_bins + 1`` rows, the last the
     sentinel; :func:`pointer_dtype`)."""
     dtype = pointer_dtype(n_bins + 1)
-    nxt = np.empty((n_bins + 1, m), dtype=dtype)
+    nxt = np.empty((n_bins + 1, m), dtype=dtype, order="F")
     nxt[:] = np.arange(n_bins + 1, dtype=dtype)[:, None]
     return nxt
 
 
 def _grow(resid, nxt, step):  # type: ignore[no-untyped-def]
-    """Add windows at the end of the capacity tables (a quarter more, at least one), in place.
-
-    The tables are windows x edges, row-major, so new windows are new rows at the end: ``ndarray.resize`` reallocates
-    the buffers, which for blocks of this size the allocator remaps rather than copies (no second copy of
-    gigabytes side by side, as a doubling by copy needs at city scale). The old sentinel row becomes a window with
-    every pointer at itself, as the new ones are. Pointers that no longer fit their type are widened (a copy)."""
+    """Add windows at the end of the capacity tables (a quarter more, at least one): new tables with the old ones
+    copied in (the tables are stored by edge, see :mod:`evacplan.planning.kernels`, so windows cannot be appended in
+    place; for a moment old and new lie side by side, which is why the tables are sized from the cut bounds up
+    front, :func:`evacplan.planning.api.table_windows`). The old sentinel row becomes a window with every pointer at
+    itself, as the new ones are; pointers are widened where they no longer fit their type."""
     t, m = resid.shape
     new_t = max(t + 1, int(np.ceil(t * GROWTH)))
-    resid.resize((new_t, m), refcheck=False)
-    resid[t:] = step
-    if new_t + 1 > np.iinfo(nxt.dtype).max:
-        nxt = nxt.astype(pointer_dtype(new_t + 1))
-    nxt.resize((new_t + 1, m), refcheck=False)
-    nxt[t:] = np.arange(t, new_t + 1, dtype=nxt.dtype)[:, None]
-    return resid, nxt
+    grown = np.empty((new_t, m), order="F")
+    grown[:t] = resid
+    grown[t:] = step
+    ptr = np.empty((new_t + 1, m), dtype=pointer_dtype(new_t + 1), order="F")
+    ptr[: t + 1] = nxt
+    ptr[t:] = np.arange(t, new_t + 1, dtype=ptr.dtype)[:, None]
+    return grown, ptr

@@ -57,7 +57,8 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
                 max_states: int = MAX_STATES) -> int:
     """Move the plan's last groups (buffers ``out``, capacity tables ``state``) to quicker plans while one exists;
     stop once the last group's horizon is at most ``floor`` (a lower bound) or cannot be improved, or the searches
-    have visited :data:`STATE_BUDGET` states. Groups moved get
+    have visited :data:`STATE_BUDGET` states, or would exceed it moving every group at the last horizon at the mean
+    cost of the searches so far (the plan's time drops only once they all have moved). Groups moved get
     explicit paths; the buffers are compacted. Returns the number of groups moved (at most ``max_repairs``,
     default :data:`MAX_REPAIRS`)."""
     net, zones = problem.network, problem.zones
@@ -92,6 +93,8 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
         best = int(horizon[g])
         if best <= floor:
             break
+        if moved and spent + int(np.count_nonzero(horizon == best)) * (spent // moved) > STATE_BUDGET:
+            break  # the groups at this horizon cannot all move within the budget: the plan's time would not drop
         r = int(out.row[g])
         c = int(cls_of_row[r])
         x = int(out.count[g])
