@@ -205,3 +205,22 @@ def test_cli_prints_the_certificate(tmp_path, monkeypatch, capsys):
                  force=False, no_cache=False)
     out = " ".join(capsys.readouterr().out.split())
     assert "at most 480 of 500 people can be safe by 10 min; this plan brings 480" in out
+
+
+def test_relaxation_leaves_out_who_is_too_slow_to_make_it():
+    """Ten persons walk at 1 m/s and ten at 0.5 m/s over one wide street of 600 s (1,200 s for the slow ones): by a
+    900 s deadline only the fast ten can be safe, on empty streets. The relaxation moves every class at the fastest
+    class's pace, so it would count all twenty; the slow ten are left out of it, and the bound is the ten the plan
+    brings, all named as too late."""
+    p = toy_problem(2, [(0, 1, 600.0, 10.0)], [(0, 10, 0, 0), (0, 10, 0, 1)], {1: 0}, deadlines_s=[900],
+                    horizon_s=6000, group_speeds_mps=[0.5])
+    result = plan(p)
+    cert = result.deadlines[0]
+    assert not cert.exact
+    assert cert.safe_by_deadline == cert.max_safe_by_deadline == 10
+    assert cert.late == 10
+    # by 1,320 s the slow ten can make it too (safe in the window starting at 1,200 s)
+    p = toy_problem(2, [(0, 1, 600.0, 10.0)], [(0, 10, 0, 0), (0, 10, 0, 1)], {1: 0}, deadlines_s=[1320],
+                    horizon_s=6000, group_speeds_mps=[0.5])
+    cert = deadline_certificates(p, planning_model(p), empty_plan(p))[0]
+    assert cert.max_safe_by_deadline == 20 and cert.late == 0

@@ -81,6 +81,24 @@ def test_full_compliance_uncongested_reproduces_plan(plan_of):
         assert r.arrival_start_s[sel].min() == pytest.approx(t if row else 320.0, abs=1.0)
 
 
+def test_a_planned_group_leaves_spread_over_its_window(edge_of):
+    """A group of 10 planned to leave in the 60 s window from 0 s: at 10 s steps it leaves in packets of at most
+    ceil(10 / 6) = 2 persons spread evenly over the window (at 6, 18, 30, 42 and 54 s), not as one packet at 30 s;
+    at 5 s steps one by one."""
+    from evacplan.planning.result import plan_from_paths
+
+    p = toy_problem(2, [(0, 1, 100.0, 50.0)], {0: 10}, {1: 0}, horizon_s=3600)
+    e = edge_of(p, 0, 1)
+    plan = plan_from_paths(method="hand", row=np.array([0]), count=np.array([10]), departure_s=np.array([0.0]),
+                           entry_s=[np.array([0.0])], arrival_s=np.array([160.0]), safe_zone=np.array([0]),
+                           paths=[np.array([e])], unplanned=np.zeros(1, dtype=np.int64), time_step_s=60.0)
+    r = simulate(p, plan, compliance=1.0, packet_size=10, check=True)
+    assert r.arrival_count.tolist() == [2] * 5
+    assert np.sort(r.arrival_start_s) == pytest.approx([106.0, 118.0, 130.0, 142.0, 154.0])
+    fine = simulate(p, plan, compliance=1.0, packet_size=10, dt_s=5.0, check=True)  # twelve steps: one by one
+    assert fine.arrival_count.tolist() == [1] * 10
+
+
 def test_partial_compliance_mixes_plan_and_own_routes(edge_of, plan_of):
     edges = [(0, 1, 100.0, 50.0), (1, 2, 100.0, 50.0), (0, 2, 500.0, 50.0)]
     p = toy_problem(3, edges, {0: 1000}, {2: 0}, horizon_s=7200)

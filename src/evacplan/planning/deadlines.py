@@ -56,6 +56,7 @@ from evacplan.planning.ten import (
     TimeExpanded,
     build_ten,
     exact_spec,
+    in_time,
     relaxed_spec,
     ten_size,
 )
@@ -266,7 +267,7 @@ class _Certifier:
             ex = exact_spec(self.problem, self.model, rows)
             if ten_size(ex, horizon) <= self.budget:
                 return ex, 1, True
-        rel = relaxed_spec(self.problem, self.model, rows)
+        rel = in_time(self.problem, self.model, relaxed_spec(self.problem, self.model, rows), horizon)
         q = self.min_q
         while ten_size(rel, horizon, q) > self.budget:
             q += 1 if q < 4 else q // 2

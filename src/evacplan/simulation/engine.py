@@ -50,21 +50,24 @@ class _Packets:
     zone: NDArray[np.int64]  # the safe zone its plan sends it to (-1: routes itself)
 
 
-def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int
+def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int | NDArray[np.int64]
            ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Split ``counts[i]`` persons into packets of at most ``size``: ``(index i, packet count, midpoint share, end
-    share)`` (the end share is the share of the row's persons released once the packet's last person is)."""
-    n_pk = -(-counts // size)
+    """Split ``counts[i]`` persons into packets of at most ``size`` (or ``size[i]``): ``(index i, packet count,
+    midpoint share, end share)`` (the end share is the share of the row's persons released once the packet's last
+    person is)."""
+    sizes = np.broadcast_to(np.asarray(size, dtype=np.int64), counts.shape)
+    n_pk = -(-counts // sizes)
     idx = np.repeat(np.arange(len(rows)), n_pk)
     first = np.cumsum(n_pk) - n_pk
     j = np.arange(len(idx)) - np.repeat(first, n_pk)
-    c = np.minimum(size, counts[idx] - j * size)
+    per = sizes[idx]
+    c = np.minimum(per, counts[idx] - j * per)
     total = np.maximum(counts[idx], 1)
-    return idx, c.astype(np.int64), (j * size + c / 2.0) / total, (j * size + c) / total
+    return idx, c.astype(np.int64), (j * per + c / 2.0) / total, (j * per + c) / total
 
 
 def _make_packets(
-    problem: Problem, plan: Plan | None, compliance: float, size: int, rng: np.random.Generator
+    problem: Problem, plan: Plan | None, compliance: float, size: int, rng: np.random.Generator, spread: int = 1
 ) -> _Packets:
     d = problem.demand
     active = problem.reachable.copy()
@@ -77,9 +80,11 @@ def _make_packets(
         np.subtract.at(free, plan.row, comp)
         free = np.maximum(free, 0)
         g = np.flatnonzero(comp > 0)
-        idx, c, mid, _ = _split(g, comp[g], size)
+        # a group departs during its plan window: its packets leave evenly spread over the window, at least one per
+        # simulator step of it (`spread` packets, each at most `size`), so that the spread is resolved as the
+        # simulator resolves time: one packet at the window's middle would be a burst the plan does not make
+        idx, c, mid, _ = _split(g, comp[g], np.clip(-(-comp[g] // max(spread, 1)), 1, size))
         gi = g[idx]
-        # a group departs during its plan window: its packets leave evenly spread over the window
         tdep = plan.departure_s[gi].astype(np.float64) + mid * float(plan.time_step_s)
         parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep, plan.path_start[gi].astype(np.int64),
                               plan.safe_zone[gi].astype(np.int64)))
@@ -138,7 +143,9 @@ def simulate(
         Share of each planned group that follows the plan (departure time and path), in [0, 1]; the others leave by
         their row's departure curve and take their own shortest path to the nearest open safe zone.
     packet_size
-        Most persons moved together (one demand row per packet).
+        Most persons moved together (one demand row per packet). A planned group leaves in packets spread evenly
+        over its departure window, at least one per ``dt_s`` of the window (a group of 10 in a 60 s window at
+        10 s steps: six packets of one or two), so that its departures are as spread as the plan makes them.
     dt_s
         Time step in seconds, at most 10. Packets keep exact clocks; ``dt_s`` only sets how often queues interact.
     events
@@ -206,7 +213,8 @@ def simulate(
     sp = np.asarray(space if space is not None else ph.space, dtype=np.float64)
 
     # ---- packets ----
-    pk = _make_packets(problem, plan, compliance, int(packet_size), rng)
+    spread = int(math.ceil(plan.time_step_s / dt_s - 1e-9)) if plan is not None and plan.time_step_s > 0 else 1
+    pk = _make_packets(problem, plan, compliance, int(packet_size), rng, spread)
     n_pk = len(pk.row)
     order = np.argsort(pk.tdep, kind="stable").astype(np.int64)
     pk_origin = d.origin[pk.row].astype(np.int64)
