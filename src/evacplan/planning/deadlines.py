@@ -9,8 +9,9 @@ network (TEN, :mod:`evacplan.planning.ten`) of the planning model at the problem
   home): the certificate *is* the most persons of ``z`` any plan of the model brings to safety by ``D``, and a plan
   of the model attaining it exists (its path decomposition);
 * otherwise, or when the exact network would exceed :data:`NODE_BUDGET` node copies, the **relaxation** (every
-  class in the base frame, waiting allowed on the way, labels condensed by ``q``): every plan of the model maps
-  onto one of its flows, so its maximum is an *upper bound* on the persons of ``z`` any plan brings to safety by
+  class in the base frame, waiting allowed on the way, labels condensed by ``q``; without the persons whose own
+  class cannot be safe by ``D`` even on empty streets, :func:`evacplan.planning.ten.in_time`): every plan of the
+  model maps onto one of its flows, so its maximum is an *upper bound* on the persons of ``z`` any plan brings to safety by
   ``D``; :attr:`ZoneDeadline.exact` says which.
 
 Both count the people of ``z`` alone, as if every other zone waited: the figure holds for *every* plan, so a plan's
