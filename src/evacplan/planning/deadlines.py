@@ -11,8 +11,8 @@ network (TEN, :mod:`evacplan.planning.ten`) of the planning model at the problem
 * otherwise, or when the exact network would exceed :data:`NODE_BUDGET` node copies, the **relaxation** (every
   class in the base frame, waiting allowed on the way, labels condensed by ``q``; without the persons whose own
   class cannot be safe by ``D`` even on empty streets, :func:`evacplan.planning.ten.in_time`): every plan of the
-  model maps onto one of its flows, so its maximum is an *upper bound* on the persons of ``z`` any plan brings to safety by
-  ``D``; :attr:`ZoneDeadline.exact` says which.
+  model maps onto one of its flows, so its maximum is an *upper bound* on the persons of ``z`` any plan brings to
+  safety by ``D``; :attr:`ZoneDeadline.exact` says which.
 
 Both count the people of ``z`` alone, as if every other zone waited: the figure holds for *every* plan, so a plan's
 own figure never exceeds it. With earlier deadlines served first (Hoppe and Tardos' lexicographic maximum flow over

@@ -80,9 +80,10 @@ def _make_packets(
         np.subtract.at(free, plan.row, comp)
         free = np.maximum(free, 0)
         g = np.flatnonzero(comp > 0)
-        # a group departs during its plan window: its packets leave evenly spread over the window, at least one per
-        # simulator step of it (`spread` packets, each at most `size`), so that the spread is resolved as the
-        # simulator resolves time: one packet at the window's middle would be a burst the plan does not make
+        # a group departs during its plan window: its packets leave evenly spread over the window, each of at most
+        # ceil(persons / spread) persons (`spread`: the simulator's steps in the window) and at most `size`, so that
+        # the spread is resolved as finely as the simulator resolves time (one packet at the window's middle would
+        # be a burst the plan does not make)
         idx, c, mid, _ = _split(g, comp[g], np.clip(-(-comp[g] // max(spread, 1)), 1, size))
         gi = g[idx]
         tdep = plan.departure_s[gi].astype(np.float64) + mid * float(plan.time_step_s)
@@ -144,8 +145,9 @@ def simulate(
         their row's departure curve and take their own shortest path to the nearest open safe zone.
     packet_size
         Most persons moved together (one demand row per packet). A planned group leaves in packets spread evenly
-        over its departure window, at least one per ``dt_s`` of the window (a group of 10 in a 60 s window at
-        10 s steps: six packets of one or two), so that its departures are as spread as the plan makes them.
+        over its departure window, each of at most ``ceil(persons / k)`` persons, ``k`` the steps of ``dt_s`` in the
+        window (a group of 10 in a 60 s window at 10 s steps: five packets of two), so that its departures are as
+        spread as the plan makes them.
     dt_s
         Time step in seconds, at most 10. Packets keep exact clocks; ``dt_s`` only sets how often queues interact.
     events
