@@ -171,3 +171,32 @@ def test_repair_stops_when_the_budget_cannot_move_every_last_group(monkeypatch):
     assert len(states) == 1
     monkeypatch.setattr(repair, "STATE_BUDGET", 2 * first + 1)
     assert repair.repair_late(p, model, *_two_detoured_groups(p, model)) == 2
+
+
+def test_reroute_early_tries_every_group():
+    """Node 0 reaches safety (node 1) only by a detour (0 -> 2 -> 1, ten steps); node 3 directly (one step) or by a
+    detour (3 -> 4 -> 1, six steps). A plan sending both by their detours: node 0's group, safe last, cannot be
+    quicker, and the re-routing goes on to node 3's, which takes the direct street (the repair of the last arrivals
+    would stop at the first)."""
+    edges = [(0, 2, 300.0, 1.0), (2, 1, 300.0, 1.0), (3, 1, 60.0, 1.0), (3, 4, 180.0, 1.0), (4, 1, 180.0, 1.0)]
+    p = toy_problem(5, edges, [(0, 10, 0), (3, 10, 0)], {1: 0}, horizon_s=3600)
+    model = planning_model(p)
+    paths = [[_edge(p, 0, 2), _edge(p, 2, 1)], [_edge(p, 3, 4), _edge(p, 4, 1)]]
+    dep = model.row_first[[0, 1]].astype(np.int64)
+    entry = [d + np.concatenate(([0], np.cumsum(model.tau[0, pa])[:-1])) for d, pa in zip(dep, paths, strict=True)]
+    groups = {"row": np.array([0, 1]), "count": np.array([10, 10]), "dep": dep,
+              "arr": np.array([e[-1] + model.tau[0, pa[-1]] for e, pa in zip(entry, paths, strict=True)]),
+              "zone": np.array([0, 0]), "plen": np.array([2, 2]), "edges": np.concatenate(paths),
+              "entry": np.concatenate(entry).astype(np.int64)}
+    before = assemble(p, model, "fast", groups, np.zeros(2, dtype=np.int64), 0, 0.0)
+    validate_plan(p, before)
+    moved = repair.reroute_early(p, model, groups)
+    after = assemble(p, model, "fast", moved, np.zeros(2, dtype=np.int64), 0, 0.0)
+    validate_plan(p, after)
+    by_row = {int(r): (int(k), e) for r, k, e in zip(moved["row"], moved["plen"], np.split(moved["edges"],
+                                                                                         np.cumsum(moved["plen"])[:-1]),
+                                                     strict=True)}
+    assert by_row[0][1].tolist() == paths[0]  # kept
+    assert by_row[1][1].tolist() == [_edge(p, 3, 1)]  # moved to the direct street
+    assert after.evacuation_time_s == before.evacuation_time_s
+    assert sorted(after.arrival_s.tolist()) < sorted(before.arrival_s.tolist())

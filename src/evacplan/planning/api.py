@@ -44,6 +44,7 @@ from evacplan.planning.priority import (
     resolve_objective,
     tiers_full,
 )
+from evacplan.planning.repair import reroute_early
 from evacplan.planning.result import Plan
 from evacplan.planning.ten import TenSpec, exact_spec, relaxed_spec, static_target, ten_size
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
@@ -244,8 +245,17 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         return best, first, mode
 
     def ten_plan(groups: dict[str, NDArray[np.int64]]) -> Plan:
-        planned = np.bincount(groups["row"], weights=groups["count"], minlength=problem.demand.n_rows)
-        return assemble(problem, model, "fast", groups, (problem.demand.count - planned).astype(np.int64), 0.0, 0.0)
+        def made(g: dict[str, NDArray[np.int64]]) -> Plan:
+            planned = np.bincount(g["row"], weights=g["count"], minlength=problem.demand.n_rows)
+            return assemble(problem, model, "fast", g, (problem.demand.count - planned).astype(np.int64), 0.0, 0.0)
+
+        result = made(groups)
+        if plan_horizon(result, model.step_s) <= analytic:
+            # the optimum is the free-flow bound (the last release plus the shortest free time): congestion does not
+            # set the evacuation time, many plans reach it, and a maximum flow's brings people to safety at any time
+            # up to it, by farther exits too; re-route its groups, the latest first, by the quickest way left
+            result = made(reroute_early(problem, model, groups))
+        return result
 
     def deadline_tier_list() -> list[tuple[NDArray[np.int64], int, int]]:
         # a tier whose people all leave too late to be safe by its deadline even on empty streets schedules nobody
