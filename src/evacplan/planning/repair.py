@@ -93,7 +93,7 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
     seen = np.zeros(0, dtype=np.uint8)
     explicit_start = np.zeros(0, dtype=np.int64)
     moved, spent = 0, 0
-    todo = horizon.copy()  # the horizons of the groups still to try (-INF_T: tried, or none)
+    todo = horizon.copy() if every else horizon  # the groups to try: each once, or the latest each time
     while moved < max_repairs and spent < budget:
         g = int(np.argmax(todo))
         best = int(todo[g])
@@ -138,19 +138,17 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
             zone_rem, to_go, o, d_min, x, best, seen, *work,
         )
         spent += n_states
-        todo[g] = -INF_T
         if h_new >= best:  # nothing quicker: put it back and stop (or, trying every group, go on)
             np.add.at(resid, (bins, path), -x * w)
             zone_rem[out.zone[g]] -= x
             if every:
+                todo[g] = -INF_T
                 continue
             break
         k = _add_group(model, state, out, r, o, x, int(dep), int(arr), new_path, node_safe, head)
         out.count[g] = 0
         horizon[k] = h_new
-        horizon[g] = -INF_T
-        if not every:
-            todo[k] = h_new
+        horizon[g] = todo[g] = -INF_T
         moved += 1
     if moved:
         _compact(out)
