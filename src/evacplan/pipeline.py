@@ -34,6 +34,7 @@ from typing import Any
 
 from evacplan._atomic import check_output_folder, replaced_folder, write_json, write_manifest
 from evacplan.assessment import assess, write_assessment, write_csv
+from evacplan.assessment.compare import no_plan_figures
 from evacplan.errors import InputError, ScenarioInvalid
 from evacplan.errors import Problem as Problem_
 from evacplan.planning import Plan, write_plan
@@ -218,7 +219,8 @@ def run_scenario(
     if bad:
         raise ScenarioInvalid(bad)
     per_variant = 5 + int(opts.simulate)
-    st = _Stages(progress, 2 + int(scenario.closed is not None) + per_variant * (1 + len(variants)) + int(opts.report))
+    st = _Stages(progress, 2 + int(scenario.closed is not None) + per_variant * (1 + len(variants)) + int(opts.report)
+                 + int(opts.simulate))  # the baseline is also simulated with nobody following the plan
     st.start("validate", f"validated {scenario.file.name}: {1 + len(variants)} run(s)")
     st.start("build", "building the problem")
     inputs_hash = cache_key(scenario)
@@ -372,6 +374,12 @@ def _run_one(
     st.start(f"{name}:write_plan", f"{name}: writing the plan")
     write_plan(pl, problem, folder / "plan")
     sim = None
+    no_plan = None
+    if opts.simulate and spec is None:
+        # is the plan better than none? the same people, each on their own shortest way (only its figures are
+        # kept: the two simulations are not held at once)
+        st.start(f"{name}:no_plan", f"{name}: simulating with nobody following the plan")
+        no_plan = no_plan_figures(problem, simulate(problem, None, stuck_s=DEFAULT_STUCK_S, progress=st.fraction))
     if opts.simulate:
         compliance = spec.compliance if spec is not None and spec.compliance is not None else opts.compliance
         st.start(f"{name}:simulate", f"{name}: simulating (compliance {compliance:g})")
@@ -381,7 +389,7 @@ def _run_one(
     st.start(f"{name}:assess", f"{name}: assessing")
     closed_lines = _closed_lines(base_layers)
     a = assess(problem, pl, sim, open_problem=open_problem, closed_lines=closed_lines, variant=name,
-               network_changed=spec is not None and spec.changes_network)
+               network_changed=spec is not None and spec.changes_network, no_plan=no_plan)
     data = a.to_dict()
     data["description"] = "the scenario as given" if spec is None else spec.describe()
     write_assessment(a, folder)
@@ -421,7 +429,8 @@ def run_summary(scenario: str, variants: dict[str, Path]) -> dict[str, Any]:
     Each variant's entry holds the times at which 50 %, 90 % and 100 % of the evacuees are safe and the people in
     danger after a deadline (each counted once) for ``plan`` and ``simulation`` (``null`` without a simulation),
     the figures on which they differ by more than 5 % and the sentence the report shows (see
-    :mod:`evacplan.assessment.compare`).
+    :mod:`evacplan.assessment.compare`); for the baseline, ``plan_vs_no_plan``: its simulation beside one with
+    nobody following the plan (``null`` for the variants, and without a simulation).
 
     Parameters
     ----------
@@ -449,6 +458,9 @@ def run_summary(scenario: str, variants: dict[str, Path]) -> dict[str, Any]:
             "evacuation_time_min": s.get("evacuation_time_min"), "t50_min": s.get("t50_min"),
             "t90_min": s.get("t90_min"), "exposed": s.get("exposed"),
         }
+        nop = a.get("plan_vs_no_plan")
+        entry["plan_vs_no_plan"] = None if nop is None else {
+            k: nop[k] for k in ("following", "no_plan", "worse", "causes", "sentence")}
         if pvs is not None:
             entry.update({"plan": _side(pvs["plan"]), "simulation": _side(pvs["simulation"]),
                           "agree": pvs["agree"], "differences": pvs["differences"], "causes": pvs["causes"],

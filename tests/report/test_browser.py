@@ -135,6 +135,7 @@ def test_layout_fits_the_page(page_of, small_run: Path, width: int, media: str) 
     # the headline is the first section, and every variant's sentence on plan and simulation is in it
     assert page.locator("main > section").first.get_attribute("id") == "headline"
     assert page.locator("#headline li.pvs").count() == 4
+    assert page.locator("#headline li.nop").count() == 1  # the baseline against nobody following the plan
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"report-{width}-{media}.png"), full_page=True)
     assert (SCREENSHOTS / f"report-{width}-{media}.png").stat().st_size > 10_000

@@ -107,3 +107,35 @@ def test_tolerances() -> None:
     assert d is not None and d.relative == pytest.approx(0.2) and "more than the plan's 100" in d.words
     d = _exposed_difference(0, 50, 1000)
     assert d is not None and d.relative is None
+
+
+def test_the_baseline_is_set_against_nobody_following_the_plan(small_run: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run simulates the baseline again with nobody following the plan and says, figure by figure, whether
+    following it is worse; the figures are those of the two simulations."""
+    from evacplan.problem import build_problem
+    from evacplan.scenario import load_scenario
+    from evacplan.simulation import DEFAULT_STUCK_S, simulate
+
+    by = _summary(small_run)
+    nop = by["baseline"]["plan_vs_no_plan"]
+    assert all(by[f]["plan_vs_no_plan"] is None for f in by if f != "baseline")  # the baseline only
+    sim_s = json.loads((small_run / "baseline" / "simulation" / "summary.json").read_text())
+    following = nop["following"]
+    assert following["evacuation_time_min"] == pytest.approx(sim_s["evacuation_time_min"], abs=1e-3)
+    assert following["exposed"] == sim_s["exposed"]
+    # the other side: the same problem simulated with no plan, as a user would
+    monkeypatch.setenv("EVACPLAN_CACHE_DIR", str(tmp_path))
+    problem = build_problem(load_scenario(small_run.parent / "scenario" / "scenario.toml"))
+    alone = simulate(problem, None, stuck_s=DEFAULT_STUCK_S)
+    assert nop["no_plan"]["evacuation_time_min"] == pytest.approx(alone.evacuation_time_s / 60, abs=1e-3)
+    assert nop["no_plan"]["person_minutes"] == pytest.approx(alone.exposure_person_min_by_zone.sum(), abs=1e-2)
+    assert nop["no_plan"]["exposed"] == alone.exposed
+    # "worse" exactly where following the plan exceeds no plan by the margin, and the sentence says so
+    for key in ("evacuation_time_min", "t90_min", "person_minutes"):
+        a, b = following[key], nop["no_plan"][key]
+        assert (key in nop["worse"]) == (a - b > max(1.0, 0.01 * abs(b))), key
+    assert ("is worse on" in nop["sentence"]) == bool(nop["worse"])
+    a = json.loads((small_run / "baseline" / "assessment.json").read_text())
+    assert nop["sentence"] in a["headline"]["sentences"]
+    assert nop["sentence"] in (small_run / "report.html").read_text()

@@ -11,7 +11,14 @@ style of NUREG/CR-7002.
 
 from evacplan.assessment.api import Assessment, assess, received_by_safe_zone
 from evacplan.assessment.border import BorderCounterfactual, across_nodes, border_counterfactual
-from evacplan.assessment.compare import Difference, Outcome, PlanVsSimulation, compare_plan_simulation
+from evacplan.assessment.compare import (
+    Difference,
+    Outcome,
+    PlanVsNoPlan,
+    PlanVsSimulation,
+    compare_plan_simulation,
+    compare_with_no_plan,
+)
 from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_from_curve, ete_table
 from evacplan.assessment.exposure import PlanExposure, ZoneExposure, exposure, plan_exposure
 from evacplan.assessment.io import read_assessment, write_assessment, write_csv
@@ -26,6 +33,7 @@ __all__ = [
     "Difference",
     "Outcome",
     "PlanExposure",
+    "PlanVsNoPlan",
     "PlanVsSimulation",
     "SafeZoneNeeds",
     "VulnerableNeeds",
@@ -37,6 +45,7 @@ __all__ = [
     "border_counterfactual",
     "clearance_curves",
     "compare_plan_simulation",
+    "compare_with_no_plan",
     "departed_share",
     "ete_from_curve",
     "ete_table",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evacplan.assessment.border import BorderCounterfactual, border_counterfactual
-from evacplan.assessment.compare import PlanVsSimulation, compare_plan_simulation
+from evacplan.assessment.compare import PlanVsNoPlan, PlanVsSimulation, compare_plan_simulation, compare_with_no_plan
 from evacplan.assessment.ete import ClearanceCurve, ZoneETE, clearance_curves, ete_table
 from evacplan.assessment.exposure import ZoneExposure, exposure, plan_exposure
 from evacplan.assessment.headline import Headline, headline
@@ -56,6 +56,8 @@ class Assessment:
         plan's certificate) and in the simulation, with the plan's sentence on who is left and why.
     plan_vs_simulation
         The plan's figures beside its simulation's (``None`` without one of them).
+    plan_vs_no_plan
+        The simulation of the plan beside one with nobody following it (``None`` unless both were run).
     headline
         The run in plain words (``None`` only for an assessment built by hand).
     """
@@ -78,6 +80,7 @@ class Assessment:
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     plan_vs_simulation: PlanVsSimulation | None = None
     headline: Headline | None = None
+    plan_vs_no_plan: PlanVsNoPlan | None = None
 
     def __repr__(self) -> str:
         return (f"<Assessment {self.scenario!r} {self.variant} ({self.source}): {self.evacuated:,} of "
@@ -105,6 +108,7 @@ class Assessment:
             "deadlines": self.deadlines,
             "headline": None if self.headline is None else self.headline.to_dict(),
             "plan_vs_simulation": None if self.plan_vs_simulation is None else self.plan_vs_simulation.to_dict(),
+            "plan_vs_no_plan": None if self.plan_vs_no_plan is None else self.plan_vs_no_plan.to_dict(),
         }
 
 
@@ -167,6 +171,7 @@ def assess(
     closed_lines: list[Any] | None = None,
     variant: str = "baseline",
     network_changed: bool = False,
+    no_plan: SimulationResult | dict[str, float | None] | None = None,
 ) -> Assessment:
     """Assess a plan (and its simulation) against humanitarian standards and deadlines.
 
@@ -186,6 +191,10 @@ def assess(
         Variant name recorded in the result.
     network_changed
         Whether the variant blocks or closes roads (said among the likely causes when plan and simulation differ).
+    no_plan
+        A simulation of the same problem with nobody following the plan, or its
+        :func:`~evacplan.assessment.compare.no_plan_figures`, to set ``simulation`` against
+        (:func:`~evacplan.assessment.compare.compare_with_no_plan`).
 
     Returns
     -------
@@ -259,6 +268,11 @@ def assess(
                     simulation=simulation, t90_min=all_ete.t90_min, evacuation_time_min=everyone)
     if compared is not None:
         head.sentences.insert(1, compared.sentence)
+    against = None
+    if simulation is not None and no_plan is not None:
+        against = compare_with_no_plan(problem, simulation, no_plan, plan)
+        summary["plan_vs_no_plan"] = against.sentence
+        head.sentences.insert(2 if compared is not None else 1, against.sentence)
     return Assessment(
         scenario=problem.name,
         variant=variant,
@@ -278,4 +292,5 @@ def assess(
         deadlines=deadline_figures(problem, plan, simulation),
         plan_vs_simulation=compared,
         headline=head,
+        plan_vs_no_plan=against,
     )

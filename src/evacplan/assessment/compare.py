@@ -27,12 +27,18 @@ if TYPE_CHECKING:
     from evacplan.planning import Plan
     from evacplan.simulation import SimulationResult
 
-__all__ = ["TOLERANCE", "Difference", "Outcome", "PlanVsSimulation", "compare_plan_simulation"]
+__all__ = [
+    "NO_PLAN_TOLERANCE", "TOLERANCE", "Difference", "Outcome", "PlanVsNoPlan", "PlanVsSimulation",
+    "compare_plan_simulation", "compare_with_no_plan", "no_plan_figures",
+]
 
 #: Relative difference above which plan and simulation are said to differ.
 TOLERANCE = 0.05
 #: Smallest difference in persons in danger worth a sentence, as a share of the evacuees.
 PERSONS_FLOOR = 0.01
+#: Relative margin (and at least a minute, or a person-minute) by which following the plan must be worse than nobody
+#: following it to be called worse.
+NO_PLAN_TOLERANCE = 0.01
 _TIMES = (("evacuation_time_min", "everyone with a way to safety is safe"), ("t90_min", "90 % are safe"),
           ("t50_min", "half are safe"))
 
@@ -283,3 +289,139 @@ def compare_plan_simulation(problem: Problem, plan: Plan, simulation: Simulation
         sentence += " Likely why: " + "; ".join(causes) + "."
     return PlanVsSimulation(p_side, s_side, simulation.compliance, tuple(diffs), tuple(causes), sentence)
 
+
+
+@dataclass(frozen=True)
+class PlanVsNoPlan:
+    """People following the plan beside nobody following it, both in the simulator (:func:`compare_with_no_plan`).
+
+    Attributes
+    ----------
+    compliance
+        Share of the planned evacuees who followed the plan in the first simulation.
+    following, no_plan
+        The figures of each simulation: ``evacuation_time_min`` (everyone with a way to safety is safe; ``None``:
+        never), ``t90_min``, ``person_minutes`` (inside danger zones after their deadlines) and ``exposed``
+        (persons inside one after its deadline, each counted once).
+    worse
+        The figures on which following the plan is worse by more than :data:`NO_PLAN_TOLERANCE` (empty: it is
+        not).
+    causes
+        The likely reasons, in plain words (empty when it is not worse).
+    sentence
+        One plain-words paragraph for the report's summary.
+    """
+
+    compliance: float
+    following: dict[str, float | None]
+    no_plan: dict[str, float | None]
+    worse: tuple[str, ...]
+    causes: tuple[str, ...]
+    sentence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``plan_vs_no_plan`` of ``assessment.json`` and of the run's ``summary.json``)."""
+        return {"tolerance": NO_PLAN_TOLERANCE, "compliance": self.compliance, "following": dict(self.following),
+                "no_plan": dict(self.no_plan), "worse": list(self.worse), "causes": list(self.causes),
+                "sentence": self.sentence}
+
+
+def no_plan_figures(problem: Problem, simulation: SimulationResult) -> dict[str, float | None]:
+    """The figures :func:`compare_with_no_plan` sets side by side, of one simulation: ``evacuation_time_min``
+    (``None``: never), ``t90_min``, ``person_minutes`` and ``exposed`` (small enough to keep where the simulation
+    itself is let go)."""
+    ete = ete_table(problem, None, simulation)[-1]
+    last = simulation.evacuation_time_s
+    return {"evacuation_time_min": round(last / 60.0, 3) if math.isfinite(last) else None, "t90_min": ete.t90_min,
+            "person_minutes": round(float(simulation.exposure_person_min_by_zone.sum()), 3),
+            "exposed": float(simulation.exposed)}
+
+
+def _worse(key: str, a: float | None, b: float | None, evacuees: int) -> bool:
+    """Whether ``a`` (following the plan) is worse than ``b`` (no plan) on figure ``key``."""
+    if a is None or b is None:
+        return a is None and b is not None
+    floor = {"person_minutes": 1.0, "exposed": PERSONS_FLOOR * max(evacuees, 1)}.get(key, 1.0)
+    return a - b > max(floor, NO_PLAN_TOLERANCE * abs(b))
+
+
+_NO_PLAN_WORDS = {"evacuation_time_min": ("everyone is safe", _minutes),
+                  "t90_min": ("90 % are safe", _minutes),
+                  "person_minutes": ("person-minutes spent in danger after the deadlines", None),
+                  "exposed": ("people still in danger after a deadline", None)}
+
+
+def _no_plan_causes(plan: Plan | None, compliance: float, worse: list[str], following: dict[str, float | None],
+                    no_plan: dict[str, float | None]) -> list[str]:
+    out = []
+    if compliance < 1.0 - 1e-9:
+        out.append(f"only {compliance * 100:.0f} % of the planned evacuees follow the plan; the others crowd the "
+                   "streets it kept for those who do")
+    if "person_minutes" in worse or "exposed" in worse:
+        out.append("the plan keeps people at home, inside the danger zone, until their whole route has room (in the "
+                   "planning model nobody waits on the streets); left to themselves, people leave at once and "
+                   "queue on the streets outside the zone")
+    step = plan.time_step_s / 60.0 if plan is not None else 0.0
+    late = [k for k in ("evacuation_time_min", "t90_min") if k in worse]
+    if late:
+        by = max((following[k] or 0.0) - (no_plan[k] or 0.0) for k in late)
+        if 0 < step and by <= 2 * step + 1e-9:
+            out.append(f"people following the plan leave in its departure windows of {step:g} min, up to a window "
+                       "after they are ready, where on free streets people left to themselves leave as soon as they "
+                       "are ready")
+        else:
+            out.append("the plan's departure windows and routes take longer here than the queues of people left "
+                       "to themselves")
+    return out
+
+
+def compare_with_no_plan(problem: Problem, following: SimulationResult,
+                         no_plan: SimulationResult | dict[str, float | None],
+                         plan: Plan | None = None) -> PlanVsNoPlan:
+    """Following the plan against nobody following it: the simulation of the plan beside one in which everyone
+    takes their own shortest way (re-routing around queues), on the time everyone is safe, the time 90 % are, and
+    the person-minutes and persons in danger after the deadlines.
+
+    Following the plan is called *worse* on a figure when it exceeds the other by more than
+    :data:`NO_PLAN_TOLERANCE` of it and by at least a minute (times), a person-minute, or 1 % of the evacuees
+    (persons); a time never reached is worse than one reached.
+
+    Parameters
+    ----------
+    problem
+        The built problem both simulations ran on.
+    following
+        The simulation of the plan (at its compliance).
+    no_plan
+        The simulation without a plan, or its :func:`no_plan_figures`.
+    plan
+        The plan (its time step, for the likely causes).
+
+    Returns
+    -------
+    PlanVsNoPlan
+    """
+    a = no_plan_figures(problem, following)
+    b = no_plan if isinstance(no_plan, dict) else no_plan_figures(problem, no_plan)
+    worse = [k for k in _NO_PLAN_WORDS if _worse(k, a[k], b[k], problem.demand.total)]
+    parts = []
+    for k, (what, fmt) in _NO_PLAN_WORDS.items():
+        if k == "exposed":
+            continue
+        if fmt is None:
+            parts.append(f"{a[k]:,.0f} against {b[k]:,.0f} {what}")
+        else:
+            parts.append(f"{what} at {fmt(a[k])} against {fmt(b[k])}")
+    who = ("People following the plan" if following.compliance >= 1.0 - 1e-9 else
+           f"With {following.compliance * 100:.0f} % following the plan")
+    head = f"{who} against nobody following it (everyone on their own shortest way): " + ", ".join(parts)
+    if not worse:
+        causes: list[str] = []
+        sentence = head + ": following the plan is no worse on any of them."
+    else:
+        causes = _no_plan_causes(plan, following.compliance, worse, a, b)
+        names = [_NO_PLAN_WORDS[k][0] for k in worse]
+        sentence = head + f": following the plan is worse on {', '.join(names)}."
+        if causes:
+            sentence += " Likely why: " + "; ".join(causes) + "."
+    return PlanVsNoPlan(following.compliance, a, b, tuple(worse), tuple(causes), sentence)

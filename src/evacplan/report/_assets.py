@@ -28,7 +28,7 @@ border-radius:4px;padding:4px 7px;font-size:12px;display:none;max-width:340px;wh
 .legend{font-size:12px;display:flex;gap:14px;flex-wrap:wrap;margin-top:6px}
 .scroll{overflow-x:auto;max-width:100%}
 .headline ul,.pvs-list{margin:4px 0 10px;padding-left:20px;max-width:1100px}.headline li,.pvs-list li{margin:3px 0}
-.headline li.pvs{font-weight:600}
+.headline li.pvs,.headline li.nop{font-weight:600}
 .flowsw{vertical-align:middle;margin-right:3px}
 #scalebar{position:absolute;left:10px;bottom:10px;background:rgba(255,255,255,.85);padding:2px 6px;font-size:11px;
 border-radius:3px;pointer-events:none}#scalebar .bar{height:5px;border:2px solid #000;border-top:none;margin-top:2px}

@@ -179,11 +179,14 @@ def _headline(runs: list[VariantRun]) -> str:
         if not h:
             continue
         pvs = r.assessment.get("plan_vs_simulation")
+        nop = r.assessment.get("plan_vs_no_plan")
         items = []
         for sentence in h["sentences"]:
             cls = ""
             if pvs is not None and sentence == pvs["sentence"]:
                 cls = ' class="pvs ok"' if pvs["agree"] else ' class="pvs bad"'
+            elif nop is not None and sentence == nop["sentence"]:
+                cls = ' class="nop bad"' if nop["worse"] else ' class="nop ok"'
             items.append(f"<li{cls}>{escape(sentence)}</li>")
         desc = f" <span class='muted'>({escape(r.description)})</span>" if r.description else ""
         out.append(f'<div class="headline"><h3>{escape(r.label)}{desc}</h3><ul>{"".join(items)}</ul></div>')
@@ -232,6 +235,9 @@ def _plan_vs_sim(runs: list[VariantRun]) -> str:
                     "simulation", "person-minutes in danger<br>plan / simulation", "agree within 5 %"], rows)
     sentences = "".join(f"<li><b>{escape(r.label)}</b>: {escape(r.assessment['plan_vs_simulation']['sentence'])}"
                         "</li>" for r in both)
+    sentences += "".join(f"<li><b>{escape(r.label)}, against no plan</b>: "
+                         f"{escape(r.assessment['plan_vs_no_plan']['sentence'])}</li>"
+                         for r in both if r.assessment.get("plan_vs_no_plan"))
     return ("<section id='plan-vs-sim'><h2>Plan and simulation side by side</h2>"
             f'<div class="scroll">{table}</div><ul class="pvs-list">{sentences}</ul>'
             f'<div class="row">{"".join(charts)}</div>'

@@ -1,0 +1,43 @@
+"""Following the plan against nobody following it (issue 17): worse where the plan keeps people in danger."""
+
+from __future__ import annotations
+
+from evacplan.assessment.compare import compare_with_no_plan
+from evacplan.planning import plan
+from evacplan.problem.toy import toy_problem
+from evacplan.simulation import simulate
+
+
+def _queue_outside_the_zone():  # type: ignore[no-untyped-def]
+    """100 people at node 0, in the danger zone (deadline 0): a wide street 0->1 out of the zone, a wide street 1->2
+    outside it that holds everyone, then a narrow one 2->3 into the safe zone (0.1 person/s)."""
+    return toy_problem(
+        4, [(0, 1, 10.0, 10.0, 1000.0), (1, 2, 10.0, 10.0, 1000.0), (2, 3, 10.0, 0.1, 1000.0)], {0: 100}, {3: 0},
+        danger={0: 0}, deadlines_s=(0.0,), time_step_s=10.0, horizon_s=4000.0,
+    )
+
+
+def test_a_plan_that_meters_people_at_home_is_worse_on_exposure() -> None:
+    p = _queue_outside_the_zone()
+    pl = plan(p)
+    following = simulate(p, pl, seed=0)
+    alone = simulate(p, None, seed=0)
+    # on their own everyone leaves the zone within a few seconds and queues on 1->2; the plan sends them only as
+    # fast as the narrow street lets them through, so they wait at home, inside the zone, for up to 1,000 s
+    assert alone.exposure_person_min_by_zone.sum() < 100 * 20 / 60
+    assert following.exposure_person_min_by_zone.sum() > 100 * 400 / 60
+    c = compare_with_no_plan(p, following, alone, pl)
+    assert "person_minutes" in c.worse
+    assert "evacuation_time_min" not in c.worse  # the narrow street sets the time for both
+    assert "is worse on person-minutes spent in danger" in c.sentence
+    assert "keeps people at home, inside the danger zone" in c.sentence
+    d = c.to_dict()
+    assert d["following"]["person_minutes"] == round(float(following.exposure_person_min_by_zone.sum()), 3)
+
+
+def test_the_same_simulation_is_no_worse_than_itself() -> None:
+    p = _queue_outside_the_zone()
+    alone = simulate(p, None, seed=0)
+    c = compare_with_no_plan(p, alone, alone)
+    assert c.worse == () and c.causes == ()
+    assert c.sentence.endswith("following the plan is no worse on any of them.")
