@@ -41,3 +41,19 @@ def test_the_same_simulation_is_no_worse_than_itself() -> None:
     c = compare_with_no_plan(p, alone, alone)
     assert c.worse == () and c.causes == ()
     assert c.sentence.endswith("following the plan is no worse on any of them.")
+
+
+def test_a_time_never_reached_is_worse_and_said_so() -> None:
+    from evacplan.assessment.compare import _no_plan_causes, _worse
+
+    p = _queue_outside_the_zone()
+    alone = simulate(p, None, seed=0)
+    # against figures that are better on the times and on exposure: worse on those
+    c = compare_with_no_plan(p, alone, {"evacuation_time_min": 1.0, "t90_min": 1.0, "person_minutes": 0.0,
+                                        "exposed": 0.0})
+    assert set(c.worse) == {"evacuation_time_min", "t90_min", "person_minutes", "exposed"}  # all 100 exposed
+    assert _worse("evacuation_time_min", None, 5.0, 100) and not _worse("evacuation_time_min", 5.0, None, 100)
+    never = dict(c.following, evacuation_time_min=None)
+    causes = _no_plan_causes(None, 1.0, ["evacuation_time_min"], never, c.no_plan)
+    assert causes == ["some people following the plan never reach safety in the simulation (closed roads or full "
+                      "safe zones on their planned way)"]

@@ -363,7 +363,10 @@ def _no_plan_causes(plan: Plan | None, compliance: float, worse: list[str], foll
                    "queue on the streets outside the zone")
     step = plan.time_step_s / 60.0 if plan is not None else 0.0
     late = [k for k in ("evacuation_time_min", "t90_min") if k in worse]
-    if late:
+    if any(following[k] is None for k in late):
+        out.append("some people following the plan never reach safety in the simulation (closed roads or full safe "
+                   "zones on their planned way)")
+    elif late:
         by = max((following[k] or 0.0) - (no_plan[k] or 0.0) for k in late)
         if 0 < step and by <= 2 * step + 1e-9:
             out.append(f"people following the plan leave in its departure windows of {step:g} min, up to a window "
