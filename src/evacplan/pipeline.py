@@ -262,7 +262,11 @@ def run_scenario(
             replan = spec is None or p is not problem
             check_memory(p, plan=replan, simulate=opts.simulate, method=opts.method)
         base_plan: Plan | None = None
-        for spec, name, folder, p, sc in runs:
+        folders = {name: folder for _, name, folder, _, _ in runs}
+        while runs:
+            # each variant's problem and plan are let go once written (the baseline's stay: variants reuse them),
+            # so that planning the next one does not sit beside them
+            spec, name, folder, p, sc = runs.pop(0)
             result.variants[name] = out / folder.name
             # a variant that changes only the compliance simulates the baseline's plan: it is not planned again
             reuse = base_plan if spec is not None and p is problem else None
@@ -273,8 +277,9 @@ def run_scenario(
                 "name": name, "folder": folder.name, "description": "the scenario as given" if spec is None
                 else spec.describe(), "changes": {} if spec is None else _changes(spec),
             })
-        _write_ete(stage, {name: folder for _, name, folder, _, _ in runs})
-        write_json(stage / "summary.json", run_summary(scenario.name, {name: folder for _, name, folder, _, _ in runs}))
+            del p, pl
+        _write_ete(stage, folders)
+        write_json(stage / "summary.json", run_summary(scenario.name, folders))
         st.finish()
         manifest["timings_s"] = dict(st.timings)
         manifest["forced_findings"] = [str(f) for f in findings]
