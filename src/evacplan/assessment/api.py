@@ -270,7 +270,7 @@ def assess(
         head.sentences.insert(1, compared.sentence)
     against = None
     if simulation is not None and no_plan is not None:
-        against = compare_with_no_plan(problem, simulation, no_plan, plan)
+        against = compare_with_no_plan(problem, simulation, no_plan, plan, curves=fine)  # the simulation's curves
         summary["plan_vs_no_plan"] = against.sentence
         head.sentences.insert(2 if compared is not None else 1, against.sentence)
     return Assessment(

@@ -326,11 +326,12 @@ class PlanVsNoPlan:
                 "sentence": self.sentence}
 
 
-def no_plan_figures(problem: Problem, simulation: SimulationResult) -> dict[str, float | None]:
+def no_plan_figures(problem: Problem, simulation: SimulationResult,
+                    curves: list[ClearanceCurve] | None = None) -> dict[str, float | None]:
     """The figures :func:`compare_with_no_plan` sets side by side, of one simulation: ``evacuation_time_min``
     (``None``: never), ``t90_min``, ``person_minutes`` and ``exposed`` (small enough to keep where the simulation
-    itself is let go)."""
-    ete = ete_table(problem, None, simulation)[-1]
+    itself is let go). ``curves``: the simulation's unthinned clearance curves, where already drawn."""
+    ete = ete_table(problem, None, simulation, curves=curves)[-1]
     last = simulation.evacuation_time_s
     return {"evacuation_time_min": round(last / 60.0, 3) if math.isfinite(last) else None, "t90_min": ete.t90_min,
             "person_minutes": round(float(simulation.exposure_person_min_by_zone.sum()), 3),
@@ -380,7 +381,7 @@ def _no_plan_causes(plan: Plan | None, compliance: float, worse: list[str], foll
 
 def compare_with_no_plan(problem: Problem, following: SimulationResult,
                          no_plan: SimulationResult | dict[str, float | None],
-                         plan: Plan | None = None) -> PlanVsNoPlan:
+                         plan: Plan | None = None, curves: list[ClearanceCurve] | None = None) -> PlanVsNoPlan:
     """Following the plan against nobody following it: the simulation of the plan beside one in which everyone
     takes their own shortest way (re-routing around queues), on the time everyone is safe, the time 90 % are, and
     the person-minutes and persons in danger after the deadlines.
@@ -399,12 +400,14 @@ def compare_with_no_plan(problem: Problem, following: SimulationResult,
         The simulation without a plan, or its :func:`no_plan_figures`.
     plan
         The plan (its time step, for the likely causes).
+    curves
+        The unthinned clearance curves of ``following``, where already drawn (:func:`no_plan_figures`).
 
     Returns
     -------
     PlanVsNoPlan
     """
-    a = no_plan_figures(problem, following)
+    a = no_plan_figures(problem, following, curves)
     b = no_plan if isinstance(no_plan, dict) else no_plan_figures(problem, no_plan)
     worse = [k for k in _NO_PLAN_WORDS if _worse(k, a[k], b[k], problem.demand.total)]
     parts = []
