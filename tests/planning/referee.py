@@ -8,8 +8,9 @@ definition in :mod:`evacplan.planning.model`), for one travel class (mode 0, gro
   by networkx Dijkstra on the reversed graph of the edges that pass at least one person per step;
 * edge ``(u, v)`` takes ``tau = ceil((t + b(v) - b(u)) / s)`` labels; it passes ``floor(capacity * s)`` persons
   per label;
-* a demand row releases ``floor(count * F(l * s - b(origin)))`` persons by label ``l`` (``F`` its departure curve,
-  linear between steps, 0 before time 0);
+* a demand row may send ``floor(count * F(l * s + s0 - b(origin)))`` persons by label ``l``: those released by the
+  end of its window's first step ``s0`` (the problem's step; ``F`` its departure curve, linear between steps, 0
+  before time 0), in windows starting at time 0 or later;
 * people wait only at home; reaching a safe node with room is safety; zones take at most their (floored) capacity.
 
 Every node has a copy for every label ``0 .. T + max b / s`` (no pruning); a copy of safe node ``w`` in label ``l``
@@ -74,7 +75,10 @@ class Referee:
     def released(self, row: int, label: int) -> int:
         d = self.p.demand
         o = int(d.origin[row])
-        f = _curve(self.p.departure_cdf[int(d.curve[row])], self.p.time_step_s, label * self.s - self.b[o])
+        start = label * self.s - self.b[o]
+        if start < -1e-9:  # windows start at clock time 0 or later
+            return 0
+        f = _curve(self.p.departure_cdf[int(d.curve[row])], self.p.time_step_s, start + self.p.time_step_s)
         return min(int(d.count[row]), math.floor(int(d.count[row]) * f + 1e-7))
 
     def network(self, horizon: int, rows: list[int] | None = None) -> nx.DiGraph:

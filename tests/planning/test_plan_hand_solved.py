@@ -52,13 +52,14 @@ def test_closed_edge_forces_detour(planned, method):
 
 
 def test_source_released_late(planned, method):
-    # nobody may leave before step 10; then everyone at once
+    # nobody is released before step 9 (540 s); the curve rises linearly to everyone by step 10 (600 s): the window
+    # [540 s, 600 s) may send them all, each leaving at their release, and the street takes 120 s
     cdf = [[0.0] * 10 + [1.0] * 91]
     p = toy_problem(2, [(0, 1, 120, 100.0)], {0: 50}, {1: 0}, departure_cdf=cdf)
     result = planned(p, method)
-    assert result.departure_s.min() >= 600
-    assert result.evacuation_time_s == pytest.approx(720.0 + STEP)
-    assert result.lower_bound_s == pytest.approx(720.0)  # nobody's arrival window can start before 720 s
+    assert result.departure_s.min() >= 540
+    assert result.evacuation_time_s == pytest.approx(660.0 + STEP)
+    assert result.lower_bound_s == pytest.approx(660.0)  # nobody's arrival window can start before 660 s
 
 
 def test_no_path_is_reported_not_raised(planned, method):
@@ -192,3 +193,24 @@ def test_edge_closed_to_one_mode_only():
         assert result.evacuated == 100, mode
         walkers = result.row == 0
         assert motorway not in set(np.concatenate([result.path(i) for i in np.flatnonzero(walkers)]).tolist())
+
+
+def test_departure_spans_are_the_busiest_window_on_the_path():
+    """A street passing 5 persons a minute carries 12 persons (windows of 5, 5 and 2), a free street 1 person: a
+    group in a full window leaves over the whole minute, the last 2 over 24 s, the lone walker at once (1 s at 1
+    person/s); a plan that lets a group leave faster than that is invalid."""
+    from dataclasses import replace
+
+    from evacplan.errors import InvalidPlanError
+    from evacplan.planning.validate import validate_plan
+
+    p = toy_problem(4, [(0, 1, 60.0, 5 / 60), (2, 3, 60.0, 1.0)], {0: 12, 2: 1}, {1: 0, 3: 1}, horizon_s=3600)
+    result = plan(p)
+    validate_plan(p, result)
+    slow = p.demand.origin[result.row] == 0
+    assert sorted(result.count[slow].tolist()) == [2, 5, 5]
+    assert sorted(result.departure_span_s[slow].tolist()) == pytest.approx([24.0, 60.0, 60.0])
+    assert result.departure_span_s[~slow].tolist() == pytest.approx([1.0])
+    squeezed = replace(result, departure_span_s=np.where(slow, 1.0, result.departure_span_s))
+    with pytest.raises(InvalidPlanError, match="spans"):
+        validate_plan(p, squeezed)

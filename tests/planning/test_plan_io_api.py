@@ -30,8 +30,9 @@ def test_write_read_round_trip(problem, tmp_path, method):
     for name in ("row", "count", "safe_zone", "path_start", "step_edge", "step_next", "step_len", "unplanned",
                  "edge_full_windows"):
         assert np.array_equal(getattr(back, name), getattr(result, name)), name
-    for name in ("departure_s", "arrival_s", "step_to_go_s"):
+    for name in ("departure_s", "arrival_s", "step_to_go_s", "departure_span_s"):
         assert np.allclose(getattr(back, name), getattr(result, name)), name
+    assert result.departure_span_s.shape == (result.n_groups,)
     assert back.evacuation_time_s == pytest.approx(result.evacuation_time_s)
     assert back.lower_bound_s == pytest.approx(result.lower_bound_s)
     assert back.bottlenecks == result.bottlenecks and back.method == method
@@ -134,7 +135,7 @@ def test_time_limit_keeps_tightening_the_bound():
     from evacplan.planning.bounds import certify
     from evacplan.planning.model import planning_model
 
-    p = grid_problem()
+    p = grid_problem(14)  # a grid whose flow bound beats the analytic ones
     model = planning_model(p)
     none = plan(p, time_limit_s=0.0, deadlines=False)  # no max flow at all: the analytic bounds only
     default = plan(p, deadlines=False)

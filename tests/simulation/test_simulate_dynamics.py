@@ -208,7 +208,9 @@ def test_reproduces_planner_evacuation_time_without_congestion():
     plan = planner.plan(p, method="fast")
     r = simulate(p, plan, compliance=1.0, check=True)
     assert r.evacuated == sum(sources.values())
-    assert r.evacuation_time_s == pytest.approx(plan.evacuation_time_s, rel=0.05)
+    # the last person is safe within the plan's last arrival window (on empty streets groups leave at once, so
+    # early in it), never after it by more than a step of the simulator
+    assert plan.evacuation_time_s - plan.time_step_s <= r.evacuation_time_s <= plan.evacuation_time_s + 10.0
 
 
 def test_gridlock_and_stuck_time():

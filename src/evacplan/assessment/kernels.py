@@ -51,10 +51,11 @@ def plan_zone_exposure(path_start, step_edge, step_next, step_to_go, count, leav
                        node_zone, edge_zone, deadline, exposed_z, person_s_z, group_share):
     """Exposure of every group of a plan, as the simulator counts it.
 
-    A group's persons leave home spread evenly over its departure window (``[leave_s, leave_s + window_s)``) and
-    walk its path without waiting: a person leaving ``u window_s`` into the window (``u`` in ``[0, 1)``) is at home
-    (in its origin's zone) from time 0 until then, on each edge of the path from ``u window_s`` into the edge's entry
-    window (which starts at ``safe_s - step_to_go`` of its step) until entering the next edge, and on its last edge
+    A group's persons leave home spread evenly over its departure window (``[leave_s, leave_s + window_s)``, each
+    group its own ``window_s``) and walk its path without waiting: a person leaving ``u window_s`` into the window
+    (``u`` in ``[0, 1)``) is at home (in its origin's zone) from time 0 until then, on each edge of the path from
+    ``u window_s`` into the edge's entry window (which starts at ``safe_s - step_to_go`` of its step) until entering
+    the next edge, and on its last edge
     until ``u window_s`` into the arrival window (which starts at ``safe_s``). Groups that do not move
     (``path_start < 0``) stay at home until ``safe_s + u window_s``. An edge lies in its tail's danger zone,
     else in its head's (``edge_zone``). A person is exposed in zone ``z`` when inside it at some time after its
@@ -66,23 +67,24 @@ def plan_zone_exposure(path_start, step_edge, step_next, step_to_go, count, leav
     last = np.empty(n_z)
     for g in range(path_start.shape[0]):
         x = count[g]
+        w = window_s[g]
         last[:] = -np.inf
         s = path_start[g]
         if s < 0:
-            _inside(node_zone[origin[g]], safe_s[g], np.inf, x, window_s, deadline, last, person_s_z)
+            _inside(node_zone[origin[g]], safe_s[g], np.inf, x, w, deadline, last, person_s_z)
         else:
-            _inside(node_zone[origin[g]], leave_s[g], np.inf, x, window_s, deadline, last, person_s_z)
+            _inside(node_zone[origin[g]], leave_s[g], np.inf, x, w, deadline, last, person_s_z)
             t = leave_s[g]
             while s >= 0:
                 nxt = step_next[s]
                 t_end = safe_s[g] if nxt < 0 else safe_s[g] - step_to_go[nxt]
-                _inside(edge_zone[step_edge[s]], t_end, t_end - t, x, window_s, deadline, last, person_s_z)
+                _inside(edge_zone[step_edge[s]], t_end, t_end - t, x, w, deadline, last, person_s_z)
                 t = t_end
                 s = nxt
         share = 0.0
         for k in range(n_z):
             if last[k] > -np.inf:
-                f = _late_share(last[k] - deadline[k], window_s)
+                f = _late_share(last[k] - deadline[k], w)
                 exposed_z[k] += x * f
                 share = max(share, f)  # later leavers are late everywhere earlier ones are
         group_share[g] = share

@@ -47,6 +47,7 @@ from evacplan.planning.priority import (
 from evacplan.planning.repair import reroute_early
 from evacplan.planning.result import Plan
 from evacplan.planning.ten import TenSpec, exact_spec, relaxed_spec, static_target, ten_size
+from evacplan.planning.validate import departure_spans, window_loads
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
 from evacplan.problem.problem import Problem
 from evacplan.problem.resources import TABLE_BUDGET
@@ -173,6 +174,8 @@ def _plan(problem: Problem, method: str, progress: Progress | None, deadlines: b
     if tick is not None:
         tick(1.0)
     lb_s = lb_horizon * model.step_s if result.n_groups else 0.0
+    if result.time_step_s == model.step_s:  # a plan at a coarser step has its spans from _fast
+        result = replace(result, departure_span_s=departure_spans(problem, model, result))
     result = replace(result, lower_bound_s=float(lb_s), runtime_s=time.perf_counter() - start,
                      bound_model=describe_model(model.step_s))
     if result.lower_bound_s > result.evacuation_time_s + 1e-6:
@@ -310,6 +313,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
             phased = assemble(problem, model, "fast", groups, unplanned, 0.0, 0.0)
             alt = by_deadlines(problem, phased, alt)
         best = by_deadlines(problem, alt, best)
+    if best.time_step_s != model.step_s:
+        best = replace(best, departure_span_s=departure_spans(problem, plan_model, best))
     return best, bound.bins
 
 
@@ -402,8 +407,6 @@ def assemble(
     )
     full = groups.get("full_windows")
     if full is None or full.size != problem.network.n_edges:
-        from evacplan.planning.validate import window_loads
-
         edge, _, load = window_loads(problem, model, result)
         full_w = load + model.weight_s.min(axis=0)[edge] > step + 1e-6
         full = np.bincount(edge[full_w], minlength=problem.network.n_edges).astype(np.int64)

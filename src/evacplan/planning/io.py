@@ -89,7 +89,8 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
 
 
 def groups_table(plan: Plan, problem: Problem) -> pa.Table:
-    """One row per group: ``origin`` (node id), ``group``, ``mode``, ``count``, ``departure_min``, ``destination``
+    """One row per group: ``origin`` (node id), ``group``, ``mode``, ``count``, ``departure_min``,
+    ``departure_span_min`` (its persons leave evenly over that many minutes from ``departure_min``), ``destination``
     (safe zone), ``arrival_min``, ``path_start`` (first step, -1 when it does not move), ``path_edges``, ``row``
     (demand row); the table of ``groups.parquet`` and of :meth:`Plan.to_dataframe`."""
     net, d, zones = problem.network, problem.demand, problem.zones
@@ -103,6 +104,7 @@ def groups_table(plan: Plan, problem: Problem) -> pa.Table:
         "mode": pa.array(mode_names[d.mode[rows]].tolist() if rows.size else [], pa.string()),
         "count": pa.array(plan.count, pa.int64()),
         "departure_min": pa.array(plan.departure_s / 60.0, pa.float64()),
+        "departure_span_min": pa.array(plan.spans_s() / 60.0, pa.float64()),
         "destination": pa.array(safe_names[plan.safe_zone].tolist() if rows.size else [], pa.string()),
         "arrival_min": pa.array(plan.arrival_s / 60.0, pa.float64()),
         "path_start": pa.array(plan.path_start, pa.int64()),
@@ -227,4 +229,6 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
         deadlines=deadlines,
         objective=str(summary.get("objective", "quickest")),
         quickest_time_s=float(q) * 60.0 if (q := summary.get("quickest_time_min")) is not None else float("nan"),
+        departure_span_s=(np.rint(t.column("departure_span_min").to_numpy() * 60.0 * 1e6) / 1e6
+                          if "departure_span_min" in t.column_names else np.zeros(0)),
     )

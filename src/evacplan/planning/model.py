@@ -19,16 +19,24 @@ Every planner (fast and exact), every bound and the plan checker work in this on
   at most ``s`` (``floor(capacity * s)`` persons of one mode). Windows are counted in the *base frame* of the
   fastest class (``b_base`` from the smallest free time of any class on each edge): class ``c``'s label ``l`` at
   ``u`` falls in base window ``l + shift_c[u]``.
-* **release.** By label ``l`` a demand row may have sent ``floor(count * F(l * s - b_c(origin)))`` persons, ``F`` its
-  departure curve (linear between the problem's steps, as the simulator reads it).
+* **release.** By label ``l`` a demand row may have sent ``floor(count * F(l * s + s_0 - b_c(origin)))`` persons,
+  ``F`` its departure curve (linear between the problem's steps ``s_0``, as the simulator reads it): those released
+  by the end of the first of the problem's steps in the departure window (the whole window at the problem's own
+  step), in windows starting at clock time 0 or later. Each person leaves at their place in the window or at their
+  release, whichever is later; a person released within a window of ``s_0`` need not wait for the next one, so
+  following a plan costs no window against leaving at once. At a coarser step the rule is no looser than at the
+  problem's own: a coarse window's persons are released by the end of its first fine window, so a coarse plan is a
+  plan of the fine model.
 * **safety.** Reaching any node of a safe zone with room (whole persons, :data:`~evacplan.problem.physics.MIN_ROOM`)
   is safety; a zone never takes more than its capacity.
 
 Times are windows: a group departing in label ``d`` leaves during ``[d * s - b_c(origin), (d + 1) * s - b_c(origin))``
-(the simulator spreads its persons over that window) and is safe during the window of its arrival label at the safe
-node ``w`` it reaches, ``[l * s - b_c(w), l * s - b_c(w) + s)``. A plan's *horizon* ``H`` is the smallest whole
-number with every arrival window starting by ``H * s``; its evacuation time is the end of its last arrival window.
-A lower bound of ``H`` windows (no plan's arrival windows all start by ``(H - 1) * s``) is reported as ``H * s``.
+(over the first :attr:`~evacplan.planning.result.Plan.departure_span_s` of it, the seconds used of the busiest window
+on its path, each person no earlier than released: :func:`~evacplan.problem.mobilization.group_release_times`) and is
+safe during the window of its arrival label at the safe node ``w`` it reaches, ``[l * s - b_c(w), l * s - b_c(w) + s)``.
+A plan's *horizon* ``H`` is the smallest whole number with every arrival window starting by ``H * s``; its evacuation
+time is the end of its last arrival window. A lower bound of ``H`` windows (no plan's arrival windows all start by
+``(H - 1) * s``) is reported as ``H * s``.
 """
 
 from __future__ import annotations
@@ -201,7 +209,10 @@ def released_one(cdf, cdf_step, step, count, curve, potential, label):
     """Persons of one row (``count``, ``curve``, ``potential`` = ``b_c(origin)``) released by ``label``."""
     if label >= INF_T:
         return count
-    t = label * step - potential
+    start = label * step - potential
+    if start < -1e-9:  # no window starts before clock time 0: people released then would leave bunched at 0
+        return 0
+    t = start + cdf_step  # released by the end of the window's first step
     x = np.int64(np.floor(count * _cdf_at(cdf, curve, t / cdf_step) + 1e-7))
     if x > count:
         return count
@@ -228,7 +239,7 @@ def _release_span(cdf, cdf_step, step, count, curve, potential, usable):
     for r in range(k):
         if not usable[r] or count[r] <= 0:
             continue
-        lo = np.int64(np.ceil(potential[r] / step - 1e-9))  # label of clock time ~0
+        lo = np.int64(np.ceil(potential[r] / step - 1e-9))  # the first window starting at clock time 0 or later
         hi = np.int64(np.ceil((potential[r] + (n - 1) * cdf_step) / step)) + 1  # everyone released by then
         a, b = lo, hi
         while a < b:  # first label with released >= 1

@@ -36,7 +36,8 @@ class Plan:
         Persons in each group, ``int64[g]``.
     departure_s
         Start of each group's departure window, seconds, ``float64[g]``: its persons leave their origin during
-        ``[departure_s, departure_s + time_step_s)``.
+        ``[departure_s, departure_s + time_step_s)`` (over the first :attr:`departure_span_s` of it), each no
+        earlier than released by the departure curve (:func:`~evacplan.problem.mobilization.group_release_times`).
     arrival_s
         Time by which the whole group is safe (the end of its arrival window), seconds, ``float64[g]``.
     safe_zone
@@ -77,6 +78,11 @@ class Plan:
     quickest_time_s
         For the deadlines objective, the evacuation time of the quickest plan made alongside (what serving the
         deadlines first costs at the end); NaN otherwise.
+    departure_span_s
+        How long each group takes to leave, seconds, ``float64[g]``: its persons leave evenly over
+        ``[departure_s, departure_s + departure_span_s)``, each no earlier than released; the seconds used of the
+        busiest window on its path (:func:`~evacplan.planning.validate.departure_spans`), so that a group on empty
+        streets leaves at once. Empty: the whole window (:meth:`spans_s`).
     """
 
     method: str
@@ -101,6 +107,7 @@ class Plan:
     deadlines: tuple[ZoneDeadline, ...] = ()
     objective: str = "quickest"
     quickest_time_s: float = float("nan")
+    departure_span_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_groups(self) -> int:
@@ -118,6 +125,13 @@ class Plan:
         if self.lower_bound_s <= 0:
             return 0.0 if self.evacuation_time_s <= 0 else float("inf")
         return self.evacuation_time_s / self.lower_bound_s - 1.0
+
+    def spans_s(self) -> NDArray[np.float64]:
+        """How long each group takes to leave, seconds, ``float64[g]``: :attr:`departure_span_s`, or the whole
+        window where the plan does not say."""
+        if self.departure_span_s.shape == (self.n_groups,):
+            return self.departure_span_s
+        return np.full(self.n_groups, float(self.time_step_s))
 
     def path_length(self) -> NDArray[np.int64]:
         """Edges on each group's path, ``int64[g]``."""
@@ -196,9 +210,10 @@ class Plan:
         ----------
         problem
             The problem the plan is for: with it, the columns of ``groups.parquet`` (``origin`` node id, demographic
-            ``group``, ``mode``, ``count``, ``departure_min``, ``destination`` safe zone, ``arrival_min``,
-            ``path_start``, ``path_edges``, ``row``); without, indices only (``row``, ``count``, ``departure_min``,
-            ``safe_zone``, ``arrival_min``, ``path_start``, ``path_edges``).
+            ``group``, ``mode``, ``count``, ``departure_min``, ``departure_span_min``, ``destination`` safe zone,
+            ``arrival_min``, ``path_start``, ``path_edges``, ``row``); without, indices only (``row``, ``count``,
+            ``departure_min``, ``departure_span_min``, ``safe_zone``, ``arrival_min``, ``path_start``,
+            ``path_edges``).
 
         Returns
         -------

@@ -12,7 +12,7 @@ from evacplan.planning.model import EPS, PlanningModel, planning_model
 from evacplan.planning.result import Plan
 from evacplan.problem.problem import Problem
 
-__all__ = ["validate_plan", "window_loads"]
+__all__ = ["departure_spans", "validate_plan", "window_loads"]
 
 # kinds of path violations counted by the kernel
 _START, _CONTIGUOUS, _CLOSED, _GRID, _WAIT, _ARRIVAL, _ZONE = range(7)
@@ -97,6 +97,49 @@ def _walk_counts(path_start, step_edge, step_next, step_to_go, cls, origin, dep,
             errors[_ZONE] += 1
 
 
+@njit(cache=True)
+def _path_peaks(path_start, step_edge, step_next, cls, origin, dep, tau, shift, head, w0, loads, step, out):
+    """Seconds used of the busiest window on each group's path (``step`` for groups that do not move)."""
+    n_w = loads.shape[0]
+    for g in range(path_start.shape[0]):
+        c = cls[g]
+        s = path_start[g]
+        v = origin[g]
+        lab = dep[g]
+        peak = 0.0 if s >= 0 else step
+        while s >= 0:
+            e = step_edge[s]
+            w = lab + shift[c, v] - w0
+            if 0 <= w < n_w and loads[w, e] > peak:
+                peak = loads[w, e]
+            lab += tau[c, e]
+            v = head[e]
+            s = step_next[s]
+        out[g] = min(peak, step)
+
+
+def _peaks(problem: Problem, model: PlanningModel, plan: Plan, loads: NDArray[np.float64], w0: int,
+           dep: NDArray[np.int64]) -> NDArray[np.float64]:
+    rows = plan.row.astype(np.int64)
+    cls = model.row_class[rows] if plan.n_groups else np.zeros(0, dtype=np.int64)
+    out = np.zeros(plan.n_groups)
+    _path_peaks(plan.path_start, plan.step_edge, plan.step_next, cls, problem.demand.origin[rows].astype(np.int64),
+                dep, model.tau, model.shift, model.head, w0, loads, model.step_s, out)
+    return out
+
+
+def departure_spans(problem: Problem, model: PlanningModel, plan: Plan) -> NDArray[np.float64]:
+    """How long each group of ``plan`` (made in ``model``) needs to leave: the seconds used of the busiest window on
+    its path, ``float64[g]`` (the whole window for groups that do not move).
+
+    Every group in an (edge, window) pair needs at least the pair's used seconds, so groups that each leave evenly
+    over their span enter the edge at most as fast as its capacity lets people through, whenever each starts; a
+    group on empty streets leaves at once (each person no earlier than released), and following a plan there costs
+    no window against leaving at once."""
+    loads, w0, _, dep, _ = _walk_plan(problem, model, plan)
+    return _peaks(problem, model, plan, loads, w0, dep)
+
+
 def window_loads(problem: Problem, model: PlanningModel, plan: Plan
                  ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """Seconds of each used (edge, base window) the plan's groups take: ``(edge, window, seconds)``."""
@@ -172,6 +215,18 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
         worst = describe_edge(problem.network, int(e[k]), index=True)
         errors.append(f"{w.size} (edge, window) pairs over capacity, worst {worst} in base window {w[k] + w0}: "
                       f"{loads[w[k], e[k]]:.3f} s of {step} s")
+
+    # departure spans: no group leaves faster than the busiest window on its path lets it
+    spans = plan.departure_span_s
+    if spans.size and spans.shape != (g,):
+        errors.append(f"departure_span_s has shape {spans.shape}, expected {(g,)}")
+    elif spans.size:
+        need = _peaks(problem, model, plan, loads, w0, dep)
+        fast = np.flatnonzero((spans < need - 1e-6) | (spans > step + 1e-6) | (spans < 0))
+        if fast.size:
+            i = fast[0]
+            errors.append(f"{fast.size} groups leave over spans their paths' windows do not allow, e.g. group {i}: "
+                          f"{spans[i]:.3f} s, its busiest window needs {need[i]:.3f} s of {step} s")
 
     # safe zones
     assigned = np.bincount(plan.safe_zone, weights=plan.count, minlength=zones.safe_capacity.size)

@@ -36,6 +36,7 @@ def groups_frame(plan: Plan, problem: Problem | None = None) -> pd.DataFrame:
         "row": plan.row.astype(np.int64),
         "count": plan.count,
         "departure_min": plan.departure_s / 60.0,
+        "departure_span_min": plan.spans_s() / 60.0,
         "safe_zone": plan.safe_zone.astype(np.int64),
         "arrival_min": plan.arrival_s / 60.0,
         "path_start": plan.path_start,

@@ -13,7 +13,8 @@ from evacplan.scenario.schema import MobilizationSpec
 if TYPE_CHECKING:
     from evacplan.problem.problem import Problem
 
-__all__ = ["LOGISTIC_END_SPREADS", "delay_departures", "departure_curve", "release_times", "shift_curves"]
+__all__ = ["LOGISTIC_END_SPREADS", "delay_departures", "departure_curve", "group_release_times", "release_times",
+           "shift_curves"]
 
 #: The logistic curve is truncated (and renormalised) this many spreads after its mean: 99.9 % have left there.
 LOGISTIC_END_SPREADS = 7.0
@@ -65,6 +66,52 @@ def release_times(cdf: NDArray[np.float64], step_s: float, share: NDArray[np.flo
         frac = np.where(hi > lo, (share - lo) / (hi - lo), 1.0)
     t = (prev + np.clip(frac, 0.0, 1.0)) * step_s
     return np.where(i == 0, 0.0, t)
+
+
+def group_release_times(problem: Problem, row: NDArray[np.integer], count: NDArray[np.integer],
+                        window_start_s: NDArray[np.floating], group: NDArray[np.integer],
+                        share: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Seconds by which the persons of planned groups up to ``share[i]`` of group ``group[i]`` are all released.
+
+    Groups (demand ``row``, ``count`` persons, departure window starting at ``window_start_s``) may send persons
+    released by the end of their window's first step (:mod:`evacplan.planning.model`), so the last of them may be
+    released after their place in it; each then leaves at their place or at their release, whichever is later. A row's persons leave
+    in the order of its windows, and the groups sharing one window share its persons evenly: the persons up to
+    ``share`` of a group are, in the row's order, those up to ``before + share * in_window`` (``before``: the row's
+    planned persons in earlier windows, ``in_window``: in this one), released by the curve as
+    :func:`release_times` says.
+    """
+    row = np.asarray(row, dtype=np.int64)
+    count = np.asarray(count, dtype=np.int64)
+    start = np.asarray(window_start_s, dtype=np.float64)
+    group = np.asarray(group, dtype=np.int64)
+    share = np.asarray(share, dtype=np.float64)
+    out = np.zeros(group.shape[0])
+    if group.size == 0:
+        return out
+    order = np.lexsort((start, row))
+    r_s, t_s, c_s = row[order], start[order], count[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (r_s[1:] != r_s[:-1]) | (t_s[1:] != t_s[:-1])
+    block = np.cumsum(new) - 1
+    first = np.flatnonzero(new)
+    in_window = np.add.reduceat(c_s, first)
+    row_start = np.ones(len(first), dtype=bool)
+    row_start[1:] = r_s[first[1:]] != r_s[first[:-1]]
+    cum = np.cumsum(in_window)
+    base = np.maximum.accumulate(np.where(row_start, cum - in_window, 0))  # the row's persons before its first window
+    before_b = cum - in_window - base
+    before = np.empty(len(row), dtype=np.int64)
+    window = np.empty(len(row), dtype=np.int64)
+    before[order], window[order] = before_b[block], in_window[block]
+    d = problem.demand
+    r = row[group]
+    persons = np.ceil(before[group] + share * window[group] - 1e-9)
+    target = persons / np.maximum(d.count[r], 1)
+    for curve in np.unique(d.curve[r]):
+        sel = d.curve[r] == curve
+        out[sel] = release_times(problem.departure_cdf[curve], problem.time_step_s, target[sel])
+    return out
 
 
 def shift_curves(cdf: NDArray[np.float64], step_min: float, delay_min: float, spread: float = 1.0

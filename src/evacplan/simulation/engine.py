@@ -3,8 +3,8 @@
 Each call to :func:`simulate` runs these phases:
 
 1. *packets*: split every demand row into packets of at most ``packet_size`` persons. With a plan, a share
-   ``compliance`` of each planned group (binomial draw, seeded) leaves at the plan's departure time and follows its
-   path; everyone else leaves by the row's departure curve and routes itself;
+   ``compliance`` of each planned group (binomial draw, seeded) leaves in the plan's departure window and follows
+   its path; everyone else leaves by the row's departure curve and routes itself;
 2. *routing tables*: a shortest-path tree per (mode, demographic group) class towards every open safe node
    (or towards a fixed destination per row, for comparisons with OD-based simulators), on free travel time plus the
    current queue delay, rebuilt every ``reroute_s`` seconds, when an edge closes or loses capacity, and when a safe
@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evacplan.errors import InternalError
-from evacplan.problem.mobilization import release_times
+from evacplan.problem.mobilization import group_release_times, release_times
 from evacplan.problem.physics import MIN_ROOM, edge_danger_zone, physics
 from evacplan.problem.problem import Problem
 from evacplan.progress import Progress
@@ -36,9 +36,13 @@ from evacplan.simulation.result import SimulationResult
 if TYPE_CHECKING:
     from evacplan.planning.result import Plan
 
-__all__ = ["DEFAULT_STUCK_S", "MAX_DT_S", "simulate"]
+__all__ = ["DEFAULT_DT_S", "DEFAULT_PACKET_SIZE", "DEFAULT_STUCK_S", "MAX_DT_S", "planned_packets", "simulate"]
 
 MAX_DT_S = 10.0
+
+#: The simulator's default step (seconds) and most persons per packet.
+DEFAULT_DT_S = 10.0
+DEFAULT_PACKET_SIZE = 10
 
 
 @dataclass
@@ -66,6 +70,30 @@ def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int | NDArr
     return idx, c.astype(np.int64), (j * per + c / 2.0) / total, (j * per + c) / total
 
 
+def planned_packets(problem: Problem, plan: Plan, persons: NDArray[np.int64], size: int, spread: int
+                    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """The packets in which the simulator sends ``persons[g]`` persons of each planned group ``g``.
+
+    A group departs during its plan window: its packets leave evenly spread over the group's span of the window
+    (:attr:`~evacplan.planning.result.Plan.departure_span_s`), each of at most ``ceil(persons / spread)`` persons
+    (``spread``: the simulator's steps in the window) and at most ``size``, so that the spread is resolved as finely
+    as the simulator resolves time (one packet at the window's middle would be a burst the plan does not make). A
+    packet whose last person is released later than its place (the plan sends those released by the end of the
+    window's first step) leaves at that release (:func:`~evacplan.problem.mobilization.group_release_times`).
+
+    Returns
+    -------
+    group, count, depart_s, held_s
+        Per packet: its group, persons, departure time and how long its release held it past its place.
+    """
+    g = np.flatnonzero(persons > 0)
+    idx, c, mid, end = _split(g, persons[g], np.clip(-(-persons[g] // max(spread, 1)), 1, size))
+    gi = g[idx]
+    place = plan.departure_s[gi].astype(np.float64) + mid * plan.spans_s()[gi]
+    tdep = np.maximum(place, group_release_times(problem, plan.row, plan.count, plan.departure_s, gi, end))
+    return gi, c, tdep, tdep - place
+
+
 def _make_packets(
     problem: Problem, plan: Plan | None, compliance: float, size: int, rng: np.random.Generator, spread: int = 1
 ) -> _Packets:
@@ -79,14 +107,7 @@ def _make_packets(
         comp = np.where(keep, comp, 0).astype(np.int64)
         np.subtract.at(free, plan.row, comp)
         free = np.maximum(free, 0)
-        g = np.flatnonzero(comp > 0)
-        # a group departs during its plan window: its packets leave evenly spread over the window, each of at most
-        # ceil(persons / spread) persons (`spread`: the simulator's steps in the window) and at most `size`, so that
-        # the spread is resolved as finely as the simulator resolves time (one packet at the window's middle would
-        # be a burst the plan does not make)
-        idx, c, mid, _ = _split(g, comp[g], np.clip(-(-comp[g] // max(spread, 1)), 1, size))
-        gi = g[idx]
-        tdep = plan.departure_s[gi].astype(np.float64) + mid * float(plan.time_step_s)
+        gi, c, tdep, _ = planned_packets(problem, plan, comp, size, spread)
         parts.append(_Packets(plan.row[gi].astype(np.int64), c, tdep, plan.path_start[gi].astype(np.int64),
                               plan.safe_zone[gi].astype(np.int64)))
     r = np.flatnonzero(free > 0)
@@ -118,8 +139,8 @@ def simulate(
     plan: Plan | None = None,
     *,
     compliance: float = 1.0,
-    packet_size: int = 10,
-    dt_s: float = 10.0,
+    packet_size: int = DEFAULT_PACKET_SIZE,
+    dt_s: float = DEFAULT_DT_S,
     events: Iterable[Event] = (),
     progress: Progress | None = None,
     horizon_s: float | None = None,
@@ -145,9 +166,10 @@ def simulate(
         their row's departure curve and take their own shortest path to the nearest open safe zone.
     packet_size
         Most persons moved together (one demand row per packet). A planned group leaves in packets spread evenly
-        over its departure window, each of at most ``ceil(persons / k)`` persons, ``k`` the steps of ``dt_s`` in the
-        window (a group of 10 in a 60 s window at 10 s steps: five packets of two), so that its departures are as
-        spread as the plan makes them.
+        over its span of the departure window, each of at most ``ceil(persons / k)`` persons, ``k`` the steps of
+        ``dt_s`` in the window (a group of 10 in a 60 s window at 10 s steps: five packets of two), so that its
+        departures are as spread as the plan makes them; a packet leaves no earlier than its last person is
+        released (:func:`planned_packets`).
     dt_s
         Time step in seconds, at most 10. Packets keep exact clocks; ``dt_s`` only sets how often queues interact.
     events
