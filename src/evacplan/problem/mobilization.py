@@ -75,11 +75,11 @@ def group_release_times(problem: Problem, row: NDArray[np.integer], count: NDArr
 
     Groups (demand ``row``, ``count`` persons, departure window starting at ``window_start_s``) may send persons
     released by the end of their window's first step (:mod:`evacplan.planning.model`), so the last of them may be
-    released after their place in it; each then leaves at their place or at their release, whichever is later. A row's persons leave
-    in the order of its windows, and the groups sharing one window share its persons evenly: the persons up to
-    ``share`` of a group are, in the row's order, those up to ``before + share * in_window`` (``before``: the row's
-    planned persons in earlier windows, ``in_window``: in this one), released by the curve as
-    :func:`release_times` says.
+    released after their place in it; each then leaves at their place or at their release, whichever is later. A
+    row's persons leave in the order of its windows, and the groups sharing one window share its persons evenly:
+    the persons up to ``share`` of a group are, in the row's order, those up to ``before + share * in_window``
+    (``before``: the row's planned persons in earlier windows, ``in_window``: in this one), released by the curve
+    as :func:`release_times` says.
     """
     row = np.asarray(row, dtype=np.int64)
     count = np.asarray(count, dtype=np.int64)
