@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evacplan.assessment import plan_exposure
 from evacplan.planning import plan as make_plan
@@ -78,3 +80,32 @@ def test_following_a_plan_on_free_streets_ends_when_leaving_at_once_does():
     assert followed.evacuated == alone.evacuated == 600
     assert followed.evacuation_time_s <= alone.evacuation_time_s + 1e-6
     assert followed.evacuation_time_s <= result.evacuation_time_s
+
+
+@st.composite
+def _empty_streets(draw):
+    """Random small networks whose streets and safe zones never fill, people released along random ramps from 0."""
+    n = draw(st.integers(3, 7))
+    pairs = [(u, v) for u in range(n) for v in range(n) if u != v]
+    chosen = draw(st.lists(st.sampled_from(pairs), min_size=2, max_size=14, unique=True))
+    edges = [(u, v, draw(st.sampled_from([25.0, 60.0, 95.0, 150.0])), 100.0) for u, v in chosen]
+    safe_nodes = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=2, unique=True))
+    origins = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3, unique=True))
+    ramps = [list(np.clip(np.arange(61) / k, 0.0, 1.0)) for k in (7, 20)]
+    sources = [(o, draw(st.integers(1, 200)), draw(st.integers(0, 1))) for o in origins]
+    return toy_problem(n, edges, sources, {s: i for i, s in enumerate(safe_nodes)}, departure_cdf=ramps,
+                       horizon_s=3600)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_empty_streets())
+def test_on_empty_streets_following_the_plan_is_never_later(p):
+    """Nobody released at time 0 and no queue anywhere: the last person following the plan is safe no later than
+    the last person leaving at once by their own shortest way."""
+    result = make_plan(p)
+    validate_plan(p, result)
+    followed = simulate(p, result, compliance=1.0, check=True)
+    alone = simulate(p, None, check=True)
+    assert followed.evacuated == alone.evacuated
+    if alone.evacuated:
+        assert followed.evacuation_time_s <= alone.evacuation_time_s + 1e-6
