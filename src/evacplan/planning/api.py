@@ -314,6 +314,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
             alt = by_deadlines(problem, phased, alt)
         best = by_deadlines(problem, alt, best)
     if best.time_step_s != model.step_s:
+        tables.clear()  # the walk's window loads, not beside the capacity tables
         best = replace(best, departure_span_s=departure_spans(problem, plan_model, best))
     return best, bound.bins
 
