@@ -370,9 +370,9 @@ def _no_plan_causes(plan: Plan | None, compliance: float, worse: list[str], foll
     elif late:
         by = max((following[k] or 0.0) - (no_plan[k] or 0.0) for k in late)
         if 0 < step and by <= 2 * step + 1e-9:
-            out.append(f"people following the plan leave in its departure windows of {step:g} min, up to a window "
-                       "after they are ready, where on free streets people left to themselves leave as soon as they "
-                       "are ready")
+            out.append(f"people following the plan keep to its departure windows of {step:g} min (those ready at "
+                       "the start wait up to a window for their origin's first one) and to routes timed in whole "
+                       "windows, where on free streets people left to themselves leave as soon as they are ready")
         else:
             out.append("the plan's departure windows and routes take longer here than the queues of people left "
                        "to themselves")
