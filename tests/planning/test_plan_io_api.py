@@ -147,3 +147,18 @@ def test_time_limit_keeps_tightening_the_bound():
     timed = certify(p, model, default.evacuated, upper, max_probes=1, stop_at=time.perf_counter() + 120)
     assert one.probes == 1 and timed.probes > 1
     assert one.bins <= timed.bins == default.lower_bound_s / p.time_step_s
+
+
+def test_a_plan_without_spans_reads_back_without_spans(problem, tmp_path):
+    """A hand-made plan does not say how long its groups take to leave: written and read back it still does not
+    (an empty ``departure_span_s``: the whole window), rather than spans of 0 its paths would not allow."""
+    from evacplan.planning.result import plan_from_paths
+
+    e = int(np.flatnonzero((problem.network.tail == 0) & (problem.network.head == 1))[0])
+    hand = plan_from_paths(method="hand", row=np.array([0]), count=np.array([10]), departure_s=np.array([0.0]),
+                           entry_s=[np.array([0.0])], arrival_s=np.array([120.0]), safe_zone=np.array([0]),
+                           paths=[np.array([e])], unplanned=problem.demand.count - np.array([10, 0, 0]))
+    write_plan(hand, problem, tmp_path)
+    back = read_plan(tmp_path, problem)
+    assert hand.departure_span_s.size == back.departure_span_s.size == 0
+    assert np.array_equal(back.spans_s(), hand.spans_s())

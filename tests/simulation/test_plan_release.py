@@ -3,6 +3,8 @@ plan's own exposure count, and following a plan on free streets costs no window 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -109,3 +111,22 @@ def test_on_empty_streets_following_the_plan_is_never_later(p):
     assert followed.evacuated == alone.evacuated
     if alone.evacuated:
         assert followed.evacuation_time_s <= alone.evacuation_time_s + 1e-6
+
+
+def test_a_group_held_by_its_release_keeps_its_spacing(edge_of):
+    """100 persons released evenly over 60-120 s; a group of the first 50 (released by 90 s) planned in the window
+    from 30 s over its whole 60 s span: packets of 9 placed at 34.5, 45.3, ... s but released at 65.4, 70.8, ...
+    s. Held, they keep the plan's spacing (9 persons per 10.8 s) instead of leaving as fast as released (twice the
+    rate the street's window was planned for)."""
+    from evacplan.simulation.engine import planned_packets
+
+    p = toy_problem(2, [(0, 1, 100.0, 50 / 60)], {0: 100}, {1: 0}, departure_cdf=[[0.0, 0.0, 1.0] + [1.0] * 58],
+                    horizon_s=3600)
+    plan = plan_from_paths(method="hand", row=np.array([0]), count=np.array([50]), departure_s=np.array([30.0]),
+                           entry_s=[np.array([30.0])], arrival_s=np.array([190.0]), safe_zone=np.array([0]),
+                           paths=[np.array([edge_of(p, 0, 1)])], unplanned=np.array([50]), time_step_s=60.0)
+    plan = replace(plan, departure_span_s=np.array([60.0]))
+    group, count, depart, held = planned_packets(p, plan, plan.count, 10, 6)
+    assert group.tolist() == [0] * 6 and count.tolist() == [9, 9, 9, 9, 9, 5]
+    assert depart == pytest.approx([65.4, 76.2, 87.0, 97.8, 108.6, 117.0])
+    assert np.all(held > 0)

@@ -78,7 +78,7 @@ class PlanExposure:
         Whether any of each plan group's persons is exposed, ``bool[g]``.
     group_share
         Share of each plan group's persons exposed in any zone, ``float64[g]``: a group's persons leave spread over
-        its departure window, so a window that straddles the deadline leaves only its later leavers exposed.
+        its departure span, so a span that straddles the deadline leaves only its later leavers exposed.
     """
 
     exposed_by_zone: NDArray[np.int64]

@@ -43,7 +43,7 @@ __all__ = ["EnsembleError", "EnsembleRun", "done_members", "member_path", "run_e
 
 log = logging.getLogger(__name__)
 
-CONFIG_SCHEMA = 1
+CONFIG_SCHEMA = 2  # 2: planned packets held to their release and spread over the group's span
 
 
 class EnsembleError(ValueError, EvacplanError):
@@ -114,11 +114,11 @@ def problem_fingerprint(problem: Problem) -> str:
 
 
 def plan_fingerprint(plan: Plan | None) -> str | None:
-    """A digest of a plan's groups and paths (``None`` for no plan)."""
+    """A digest of a plan's groups, departure spans and paths (``None`` for no plan)."""
     if plan is None:
         return None
-    return _digest([plan.row, plan.count, plan.departure_s, plan.safe_zone, plan.path_start, plan.step_edge,
-                    plan.step_next])
+    return _digest([plan.row, plan.count, plan.departure_s, plan.spans_s(), plan.safe_zone, plan.path_start,
+                    plan.step_edge, plan.step_next])
 
 
 def _config(problem: Problem, spec: UncertaintySpec, plan: Plan | None, seed: int,

@@ -68,7 +68,8 @@ class BoundResult:
 
 def analytic_bound(model: PlanningModel, rows: NDArray[np.int64], target: int | None = None) -> int:
     """Horizon (steps) before which ``target`` persons of ``rows`` (default: all) cannot all be safe: a person
-    released at time ``t`` cannot be safe before ``t`` plus their free time to the nearest safe zone with room."""
+    first sendable in the window starting at ``t`` (the model's release rule) cannot be safe before ``t`` plus
+    their free time to the nearest safe zone with room."""
     rr, lab, persons = model.release_increments(rows)
     if lab.size == 0 or (target is not None and target <= 0):
         return 0

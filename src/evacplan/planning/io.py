@@ -90,7 +90,8 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
 
 def groups_table(plan: Plan, problem: Problem) -> pa.Table:
     """One row per group: ``origin`` (node id), ``group``, ``mode``, ``count``, ``departure_min``,
-    ``departure_span_min`` (its persons leave evenly over that many minutes from ``departure_min``), ``destination``
+    ``departure_span_min`` (its persons leave evenly over that many minutes from ``departure_min``; empty where the
+    plan does not say: the whole window), ``destination``
     (safe zone), ``arrival_min``, ``path_start`` (first step, -1 when it does not move), ``path_edges``, ``row``
     (demand row); the table of ``groups.parquet`` and of :meth:`Plan.to_dataframe`."""
     net, d, zones = problem.network, problem.demand, problem.zones
@@ -104,7 +105,8 @@ def groups_table(plan: Plan, problem: Problem) -> pa.Table:
         "mode": pa.array(mode_names[d.mode[rows]].tolist() if rows.size else [], pa.string()),
         "count": pa.array(plan.count, pa.int64()),
         "departure_min": pa.array(plan.departure_s / 60.0, pa.float64()),
-        "departure_span_min": pa.array(plan.spans_s() / 60.0, pa.float64()),
+        "departure_span_min": pa.array(plan.departure_span_s / 60.0 if plan.departure_span_s.shape == (len(rows),)
+                                       else np.full(len(rows), np.nan), pa.float64()),
         "destination": pa.array(safe_names[plan.safe_zone].tolist() if rows.size else [], pa.string()),
         "arrival_min": pa.array(plan.arrival_s / 60.0, pa.float64()),
         "path_start": pa.array(plan.path_start, pa.int64()),
@@ -189,6 +191,16 @@ def write_edge_flows(plan: Plan, problem: Problem, path: Path) -> None:
         pq.write_table(table, tmp)
 
 
+def _spans(groups: pa.Table) -> NDArray[np.float64]:
+    """The departure spans of ``groups.parquet`` in seconds (empty where not given: the whole window)."""
+    if "departure_span_min" not in groups.column_names:
+        return np.zeros(0)
+    spans = groups.column("departure_span_min").to_numpy(zero_copy_only=False).astype(np.float64)
+    if np.isnan(spans).any():
+        return np.zeros(0)
+    return np.rint(spans * 60.0 * 1e6) / 1e6
+
+
 def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
     """Read a plan written by :func:`write_plan` for ``problem``."""
     out = Path(out_dir)
@@ -229,6 +241,5 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
         deadlines=deadlines,
         objective=str(summary.get("objective", "quickest")),
         quickest_time_s=float(q) * 60.0 if (q := summary.get("quickest_time_min")) is not None else float("nan"),
-        departure_span_s=(np.rint(t.column("departure_span_min").to_numpy() * 60.0 * 1e6) / 1e6
-                          if "departure_span_min" in t.column_names else np.zeros(0)),
+        departure_span_s=_spans(t),
     )

@@ -99,14 +99,14 @@ def _walk_counts(path_start, step_edge, step_next, step_to_go, cls, origin, dep,
 
 @njit(cache=True)
 def _path_peaks(path_start, step_edge, step_next, cls, origin, dep, tau, shift, head, w0, loads, step, out):
-    """Seconds used of the busiest window on each group's path (``step`` for groups that do not move)."""
+    """Seconds used of the busiest window on each group's path (0 for groups that do not move)."""
     n_w = loads.shape[0]
     for g in range(path_start.shape[0]):
         c = cls[g]
         s = path_start[g]
         v = origin[g]
         lab = dep[g]
-        peak = 0.0 if s >= 0 else step
+        peak = 0.0
         while s >= 0:
             e = step_edge[s]
             w = lab + shift[c, v] - w0
@@ -130,14 +130,15 @@ def _peaks(problem: Problem, model: PlanningModel, plan: Plan, loads: NDArray[np
 
 def departure_spans(problem: Problem, model: PlanningModel, plan: Plan) -> NDArray[np.float64]:
     """How long each group of ``plan`` (made in ``model``) needs to leave: the seconds used of the busiest window on
-    its path, ``float64[g]`` (the whole window for groups that do not move).
+    its path, ``float64[g]`` (0 for groups that do not move: they are safe where they are, once released).
 
     Every group in an (edge, window) pair needs at least the pair's used seconds, so groups that each leave evenly
     over their span enter the edge at most as fast as its capacity lets people through, whenever each starts; a
     group on empty streets leaves at once (each person no earlier than released), and following a plan there costs
     no window against leaving at once."""
     loads, w0, _, dep, _ = _walk_plan(problem, model, plan)
-    return _peaks(problem, model, plan, loads, w0, dep)
+    # on a microsecond grid, rounded up: written in minutes and read back, a plan replays the same
+    return np.ceil(_peaks(problem, model, plan, loads, w0, dep) * 1e6 - 1e-6) / 1e6
 
 
 def window_loads(problem: Problem, model: PlanningModel, plan: Plan
@@ -151,11 +152,13 @@ def window_loads(problem: Problem, model: PlanningModel, plan: Plan
 def validate_plan(problem: Problem, plan: Plan) -> None:
     """Check that ``plan`` is a plan of ``problem`` in the planning model at the plan's step.
 
-    Checked: persons conserved (planned + unplanned = demand per row); departures on the label grid and never
-    before the departure curve releases them; every path starts at its row's origin, is contiguous, uses only edges
-    open to the row's class and ends in its safe zone; nobody waits on the way (each edge is entered in the label
-    the previous one leads to) and arrival times match; no edge over capacity in any window; no safe zone over
-    capacity; the evacuation time is the last arrival and the lower bound does not exceed it.
+    Checked: persons conserved (planned + unplanned = demand per row); departures on the label grid, every prefix
+    of a row's departures within what its curve has released by the end of the window's first step (the model's
+    release rule); every path starts at its row's origin, is contiguous, uses only edges open to the row's class and
+    ends in its safe zone; nobody waits on the way (each edge is entered in the label the previous one leads to) and
+    arrival times match; no edge over capacity in any window; no group leaving over a shorter span than the busiest
+    window on its path needs; no safe zone over capacity; the evacuation time is the last arrival and the lower
+    bound does not exceed it.
 
     Raises
     ------

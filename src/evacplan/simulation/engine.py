@@ -79,7 +79,9 @@ def planned_packets(problem: Problem, plan: Plan, persons: NDArray[np.int64], si
     (``spread``: the simulator's steps in the window) and at most ``size``, so that the spread is resolved as finely
     as the simulator resolves time (one packet at the window's middle would be a burst the plan does not make). A
     packet whose last person is released later than its place (the plan sends those released by the end of the
-    window's first step) leaves at that release (:func:`~evacplan.problem.mobilization.group_release_times`).
+    window's first step) leaves at that release (:func:`~evacplan.problem.mobilization.group_release_times`), and
+    the packets after it keep their spacing (:func:`evacplan.simulation.kernels.space_packets`): a group never
+    leaves faster than over its span, so the groups of an (edge, window) never enter faster than its capacity.
 
     Returns
     -------
@@ -89,8 +91,14 @@ def planned_packets(problem: Problem, plan: Plan, persons: NDArray[np.int64], si
     g = np.flatnonzero(persons > 0)
     idx, c, mid, end = _split(g, persons[g], np.clip(-(-persons[g] // max(spread, 1)), 1, size))
     gi = g[idx]
-    place = plan.departure_s[gi].astype(np.float64) + mid * plan.spans_s()[gi]
-    tdep = np.maximum(place, group_release_times(problem, plan.row, plan.count, plan.departure_s, gi, end))
+    span = plan.spans_s()[gi]
+    place = plan.departure_s[gi].astype(np.float64) + mid * span
+    release = group_release_times(problem, plan.row, plan.count, plan.departure_s, gi, end)
+    new_group = np.r_[True, idx[1:] != idx[:-1]] if idx.size else np.zeros(0, dtype=bool)
+    gap = np.zeros(idx.size)
+    gap[1:] = (c[1:] + c[:-1]) / (2.0 * persons[gi[1:]]) * span[1:]
+    tdep = np.empty(idx.size)
+    K.space_packets(new_group, place, release, gap, tdep)
     return gi, c, tdep, tdep - place
 
 

@@ -57,6 +57,21 @@ def build_tables(rev_indptr, rev_edges, tail, base_time, table_class, extra, usa
 
 
 @njit(cache=True)
+def space_packets(new_group, place, release, gap, out):
+    """Departure of each planned packet: at its place, or at its last person's release, or one ``gap`` after the
+    packet before it in its group (``gap[k]``: the spacing of packets ``k - 1`` and ``k`` at their places), whichever
+    is latest. Packets come group by group in order (``new_group`` marks each group's first); a group held by a
+    release thus goes on at its planned rate instead of leaving in a burst as its releases come."""
+    prev = -np.inf
+    for k in range(place.shape[0]):
+        if new_group[k]:
+            prev = -np.inf
+        t = max(place[k], release[k], prev + gap[k])
+        out[k] = t
+        prev = t
+
+
+@njit(cache=True)
 def queue_delay(q_head, pk_next, pk_count, pk_mode, pk_tready, inv_cap, cap_factor, t_now):
     """Seconds a packet reaching the end of each edge now would wait behind its queue (persons already waiting)."""
     m = q_head.shape[0]
