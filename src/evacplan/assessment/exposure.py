@@ -92,12 +92,13 @@ def _held_packets(problem: Problem, plan: Plan) -> tuple[NDArray[np.bool_], NDAr
                                                            NDArray[np.float64]]:
     """The simulator's packets of the groups some of whose persons are released after their place in the window.
 
-    The simulator sends a group in packets spread over its span, each at its place or at the release of its last
-    person, whichever is later (:func:`~evacplan.simulation.engine.planned_packets`, at the simulator's default step
-    and packet size). A moving group with a packet held back by a release is counted packet by packet: each packet's
-    persons spread over their share of the group's span, centred on the packet's departure. Returns ``(held, group,
-    persons, shift)``: ``held`` per group; per packet of those groups its group, its persons and how much later than
-    the window's start its spread begins."""
+    The simulator sends a group in packets spread over its span, each at its place, at the release of its last
+    person or one spacing after the packet before it, whichever is latest
+    (:func:`~evacplan.simulation.engine.planned_packets`, at the simulator's default step and packet size). A moving
+    group with a packet held back by a release is counted packet by packet: each packet's persons spread over their
+    share of the group's span, centred on the packet's departure. Returns ``(held, group, persons, shift)``:
+    ``held`` per group; per packet of those groups its group, its persons and how much later than the window's
+    start its spread begins."""
     window = float(plan.time_step_s)
     spread = max(1, math.ceil(window / DEFAULT_DT_S - 1e-9))
     moving = np.where(plan.path_start >= 0, plan.count, 0).astype(np.int64)

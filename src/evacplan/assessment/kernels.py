@@ -55,13 +55,12 @@ def plan_zone_exposure(path_start, step_edge, step_next, step_to_go, count, leav
     group its own ``window_s``) and walk its path without waiting: a person leaving ``u window_s`` into the window
     (``u`` in ``[0, 1)``) is at home (in its origin's zone) from time 0 until then, on each edge of the path from
     ``u window_s`` into the edge's entry window (which starts at ``safe_s - step_to_go`` of its step) until entering
-    the next edge, and on its last edge
-    until ``u window_s`` into the arrival window (which starts at ``safe_s``). Groups that do not move
-    (``path_start < 0``) stay at home until ``safe_s + u window_s``. An edge lies in its tail's danger zone,
-    else in its head's (``edge_zone``). A person is exposed in zone ``z`` when inside it at some time after its
-    deadline, i.e. when their last moment inside is later: ``exposed_z`` adds the expected persons per zone,
-    ``group_share`` the share of each group exposed in any zone, ``person_s_z`` the expected person-seconds spent
-    inside after the deadline. With ``window_s = 0`` times are instants and shares 0 or 1.
+    the next edge, and on its last edge until ``u window_s`` into the arrival window (which starts at ``safe_s``).
+    Groups that do not move (``path_start < 0``) stay at home until ``safe_s + u window_s``. An edge lies in its
+    tail's danger zone, else in its head's (``edge_zone``). A person is exposed in zone ``z`` when inside it at some
+    time after its deadline, i.e. when their last moment inside is later: ``exposed_z`` adds the expected persons per
+    zone, ``group_share`` the share of each group exposed in any zone, ``person_s_z`` the expected person-seconds
+    spent inside after the deadline. With ``window_s = 0`` times are instants and shares 0 or 1.
     """
     n_z = deadline.shape[0]
     last = np.empty(n_z)

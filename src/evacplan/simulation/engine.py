@@ -86,7 +86,8 @@ def planned_packets(problem: Problem, plan: Plan, persons: NDArray[np.int64], si
     Returns
     -------
     group, count, depart_s, held_s
-        Per packet: its group, persons, departure time and how long its release held it past its place.
+        Per packet: its group, persons, departure time and how much later than its place it leaves (held by a
+        release, its own or an earlier packet's).
     """
     g = np.flatnonzero(persons > 0)
     idx, c, mid, end = _split(g, persons[g], np.clip(-(-persons[g] // max(spread, 1)), 1, size))
