@@ -10,7 +10,6 @@ the horizon.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from numpy.typing import NDArray
 from evacplan.assessment.kernels import plan_zone_exposure
 from evacplan.problem.physics import edge_danger_zone
 from evacplan.problem.problem import Problem
-from evacplan.simulation.engine import DEFAULT_DT_S, DEFAULT_PACKET_SIZE, planned_packets
+from evacplan.simulation.engine import DEFAULT_PACKET_SIZE, planned_packets, window_steps
 
 if TYPE_CHECKING:
     from evacplan.planning import Plan
@@ -99,8 +98,7 @@ def _held_packets(problem: Problem, plan: Plan) -> tuple[NDArray[np.bool_], NDAr
     share of the group's span, centred on the packet's departure. Returns ``(held, group, persons, shift)``:
     ``held`` per group; per packet of those groups its group, its persons and how much later than the window's
     start its spread begins."""
-    window = float(plan.time_step_s)
-    spread = max(1, math.ceil(window / DEFAULT_DT_S - 1e-9))
+    spread = window_steps(float(plan.time_step_s))
     moving = np.where(plan.path_start >= 0, plan.count, 0).astype(np.int64)
     g, c, depart, held_s = planned_packets(problem, plan, moving, DEFAULT_PACKET_SIZE, spread)
     held = np.zeros(plan.n_groups, dtype=bool)

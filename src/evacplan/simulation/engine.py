@@ -36,7 +36,8 @@ from evacplan.simulation.result import SimulationResult
 if TYPE_CHECKING:
     from evacplan.planning.result import Plan
 
-__all__ = ["DEFAULT_DT_S", "DEFAULT_PACKET_SIZE", "DEFAULT_STUCK_S", "MAX_DT_S", "planned_packets", "simulate"]
+__all__ = ["DEFAULT_DT_S", "DEFAULT_PACKET_SIZE", "DEFAULT_STUCK_S", "MAX_DT_S", "planned_packets", "simulate",
+           "window_steps"]
 
 MAX_DT_S = 10.0
 
@@ -68,6 +69,12 @@ def _split(rows: NDArray[np.int64], counts: NDArray[np.int64], size: int | NDArr
     c = np.minimum(per, counts[idx] - j * per)
     total = np.maximum(counts[idx], 1)
     return idx, c.astype(np.int64), (j * per + c / 2.0) / total, (j * per + c) / total
+
+
+def window_steps(window_s: float, dt_s: float = DEFAULT_DT_S) -> int:
+    """The simulator's steps of ``dt_s`` in a plan window of ``window_s`` (at least 1): how finely a planned group's
+    departures are spread (:func:`planned_packets`)."""
+    return max(1, math.ceil(window_s / dt_s - 1e-9)) if window_s > 0 else 1
 
 
 def planned_packets(problem: Problem, plan: Plan, persons: NDArray[np.int64], size: int, spread: int
@@ -246,7 +253,7 @@ def simulate(
     sp = np.asarray(space if space is not None else ph.space, dtype=np.float64)
 
     # ---- packets ----
-    spread = int(math.ceil(plan.time_step_s / dt_s - 1e-9)) if plan is not None and plan.time_step_s > 0 else 1
+    spread = window_steps(plan.time_step_s, dt_s) if plan is not None else 1
     pk = _make_packets(problem, plan, compliance, int(packet_size), rng, spread)
     n_pk = len(pk.row)
     order = np.argsort(pk.tdep, kind="stable").astype(np.int64)
