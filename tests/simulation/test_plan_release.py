@@ -103,14 +103,15 @@ def _empty_streets(draw):
 @given(_empty_streets())
 def test_on_empty_streets_following_the_plan_is_never_later(p):
     """Nobody released at time 0 and no queue anywhere: the last person following the plan is safe no later than
-    the last person leaving at once by their own shortest way."""
+    the last person leaving at once by their own shortest way (give or take the 0.1 s in which a packet of at most
+    10 persons passes into safety at 100 persons/s: the two split people into packets differently)."""
     result = make_plan(p)
     validate_plan(p, result)
     followed = simulate(p, result, compliance=1.0, check=True)
     alone = simulate(p, None, check=True)
     assert followed.evacuated == alone.evacuated
     if alone.evacuated:
-        assert followed.evacuation_time_s <= alone.evacuation_time_s + 1e-6
+        assert followed.evacuation_time_s <= alone.evacuation_time_s + 10 / 100.0 + 1e-6
 
 
 def test_a_group_held_by_its_release_keeps_its_spacing(edge_of):
