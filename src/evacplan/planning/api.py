@@ -247,8 +247,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
                 best, mode = alt, mode + "-reserve"
         return best, first, mode
 
-    def ten_plan(groups: dict[str, NDArray[np.int64]]) -> Plan:
-        def made(g: dict[str, NDArray[np.int64]]) -> Plan:
+    def ten_plan(groups: dict[str, NDArray[np.integer]]) -> Plan:
+        def made(g: dict[str, NDArray[np.integer]]) -> Plan:
             planned = np.bincount(g["row"], weights=g["count"], minlength=problem.demand.n_rows)
             return assemble(problem, model, "fast", g, (problem.demand.count - planned).astype(np.int64), 0.0, 0.0)
 
@@ -370,7 +370,7 @@ def assemble(
     problem: Problem,
     model: PlanningModel,
     method: str,
-    groups: dict[str, NDArray[np.int64]],
+    groups: dict[str, NDArray[np.integer]],
     unplanned: NDArray[np.int64],
     lower_bound_s: float,
     runtime_s: float,

@@ -62,7 +62,7 @@ class BoundResult:
     analytic_bins: int
     condensation: int
     probes: int
-    better: dict[str, NDArray[np.int64]] | None = None
+    better: dict[str, NDArray[np.integer]] | None = None
     better_bins: int = 0
 
 

@@ -40,7 +40,7 @@ MAX_HORIZON = 1 << 24
 def exact_groups(
     problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None = None,
     lower: int | None = None,
-) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], int, int]:
+) -> tuple[dict[str, NDArray[np.integer]], NDArray[np.int64], int, int]:
     """Solve the planning model to optimality.
 
     Parameters
@@ -144,13 +144,13 @@ def horizon_search(
     return hi, probes, f_hi, t_hi
 
 
-def empty_groups() -> dict[str, NDArray[np.int64]]:
+def empty_groups() -> dict[str, NDArray[np.integer]]:
     """Group buffers with no group."""
     z = np.zeros(0, dtype=np.int64)
     return {k: z.copy() for k in ("row", "count", "dep", "arr", "zone", "plen", "edges", "entry")}
 
 
-def decompose(ten: TimeExpanded, flows: NDArray[np.int64], tau: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
+def decompose(ten: TimeExpanded, flows: NDArray[np.int64], tau: NDArray[np.int64]) -> dict[str, NDArray[np.integer]]:
     """Groups (labels) from the path decomposition of a flow on an exact TEN."""
     used = np.flatnonzero(flows > 0)
     order = used[np.argsort(ten.tail[used], kind="stable")]

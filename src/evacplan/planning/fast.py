@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from evacplan.planning import kernels
 from evacplan.planning.model import INF_T, PlanningModel
 from evacplan.planning.repair import fill_by_deadline, repair_late
-from evacplan.planning.routes import route_groups
+from evacplan.planning.routes import TREE_DTYPE, route_groups
 from evacplan.problem.physics import has_room
 from evacplan.problem.problem import Problem
 
@@ -71,7 +71,7 @@ class GroupArrays:
                 arr[: self.n_path] = old[: self.n_path]
                 setattr(self, name, arr)
 
-    def trimmed(self) -> dict[str, NDArray[np.int64]]:
+    def trimmed(self) -> dict[str, NDArray[np.integer]]:
         """The filled part of every buffer."""
         g, p = self.n_groups, self.n_path
         return {
@@ -126,7 +126,7 @@ def fast_groups(
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     tiers: Sequence[tuple[NDArray[np.int64], int, int]] = (),
     tables: dict[str, np.ndarray] | None = None,
-) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], str]:
+) -> tuple[dict[str, NDArray[np.integer]], NDArray[np.int64], str]:
     """Plan every usable row; return the group buffers (labels), the persons left unplanned per row and the mode.
 
     Parameters
@@ -169,25 +169,24 @@ def fast_groups(
     out = GroupArrays(1024, 16384)
     trees = None
     if mode == "routes":
-        parts: list[NDArray[np.int64]] = []
+        parts: list[NDArray[np.int32]] = []  # the route trees handed out, in blocks (one copy, stacked below)
         for rows, until, horizon in tiers:
             everyone = state["remaining"]
             state["remaining"] = np.zeros_like(everyone)
             state["remaining"][rows] = everyone[rows]
-            parts.append(route_groups(problem, model, state, out, grow=grow, until=until, max_arrival=horizon,
-                                      route_offset=sum(p.shape[0] for p in parts)))
+            route_groups(problem, model, state, out, grow=grow, until=until, max_arrival=horizon, trees=parts)
             fill_by_deadline(problem, model, state, out, rows, horizon)
             everyone[rows] = state["remaining"][rows]
             state["remaining"] = everyone
-        parts.append(route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve,
-                                  route_offset=sum(p.shape[0] for p in parts)))
-        trees = np.vstack(parts)
+        route_groups(problem, model, state, out, grow=grow, progress=progress, reserve=reserve, trees=parts)
+        trees = np.vstack(parts) if parts else np.zeros((0, net.n_nodes), dtype=TREE_DTYPE)
+        parts.clear()  # the blocks are in ``trees`` now: not twice through the repair
         repair_late(problem, model, state, out, trees)
     else:
         _search_groups(problem, model, state, out, window, grow, progress)
     unplanned = d.count - np.where(model.usable, d.count - remaining, 0)
     groups = out.trimmed()
-    groups["trees"] = trees if trees is not None else np.zeros((0, net.n_nodes), dtype=np.int64)
+    groups["trees"] = trees if trees is not None else np.zeros((0, net.n_nodes), dtype=TREE_DTYPE)
     # windows each edge was used to capacity in (what limits the plan): none of the lightest class fits any more
     groups["full_windows"] = kernels.full_windows(state["resid"], state["wmin"])
     return groups, unplanned.astype(np.int64), mode

@@ -104,8 +104,8 @@ def _grown(a, cap):
 
 
 def link_paths(
-    groups: dict[str, NDArray[np.int64]], origin: NDArray[np.int64], cls: NDArray[np.int64],
-    trees: NDArray[np.int64] | None, tau: NDArray[np.int64], potential: NDArray[np.float64],
+    groups: dict[str, NDArray[np.integer]], origin: NDArray[np.int64], cls: NDArray[np.int64],
+    trees: NDArray[np.integer] | None, tau: NDArray[np.int64], potential: NDArray[np.float64],
     tail: NDArray[np.int64], head: NDArray[np.int64], step_s: float,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64],
            NDArray[np.int64]]:
@@ -141,10 +141,10 @@ def link_paths(
     offs = np.zeros(g, dtype=np.int64)
     if g:
         np.cumsum(explicit[:-1], out=offs[1:])
-    tr = trees if trees is not None and trees.size else np.full((1, max(potential.shape[1], 1)), -1, np.int64)
+    tr = trees if trees is not None and trees.size else np.full((1, max(potential.shape[1], 1)), -1, np.int32)
     start, edge, nxt, lab, length, end = _link(
         route, origin.astype(np.int64), cls.astype(np.int64), offs, explicit, groups["edges"].astype(np.int64),
-        tr.astype(np.int64), tau, int(potential.shape[1]), tail, head, int(tail.shape[0]), int(max(tau.shape[0], 1)),
+        tr, tau, int(potential.shape[1]), tail, head, int(tail.shape[0]), int(max(tau.shape[0], 1)),
     )
     # the class of a step is that of every group using it: take it from the groups that start there and follow
     step_cls = _spread(start, nxt, cls, edge.size)

@@ -122,7 +122,7 @@ def tiers_full(problem: Problem, model: PlanningModel, plan: Plan) -> bool:
 
 def exact_deadline_groups(
     problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None = None,
-) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], int]:
+) -> tuple[dict[str, NDArray[np.integer]], NDArray[np.int64], int]:
     """The exact method's deadlines plan (one travel class): one maximum flow per deadline zone on the capacity the
     earlier zones left, then the quickest transshipment of everyone left (see the module docstring).
 
@@ -134,7 +134,7 @@ def exact_deadline_groups(
     d = problem.demand
     zone_cap = np.floor(np.minimum(model.phys.safe_capacity, float(INF_T))).astype(np.int64)
     used = _Used(exact_spec(problem, model, np.flatnonzero(model.usable)).cap, zone_cap)
-    parts: list[dict[str, NDArray[np.int64]]] = []
+    parts: list[dict[str, NDArray[np.integer]]] = []
     probes = 0
     tiers = deadline_tiers(problem, model)
     for i, (rows, horizon, _) in enumerate(tiers):
@@ -215,10 +215,10 @@ class _Used:
         self.keys = np.zeros(0, dtype=np.int64)
         self.amount = np.zeros(0, dtype=np.int64)
         self.zone = np.zeros(n_zones, dtype=np.int64)
-        self.rows: list[NDArray[np.int64]] = []
-        self.counts: list[NDArray[np.int64]] = []
+        self.rows: list[NDArray[np.integer]] = []
+        self.counts: list[NDArray[np.integer]] = []
 
-    def add(self, groups: dict[str, NDArray[np.int64]]) -> None:
+    def add(self, groups: dict[str, NDArray[np.integer]]) -> None:
         """Record the groups' use of every edge window and safe zone."""
         per_edge = np.repeat(groups["count"], groups["plen"])
         keys = np.concatenate([self.keys, groups["entry"] * self.m + groups["edges"]])
@@ -256,7 +256,7 @@ class _Used:
         cap[z] = np.minimum(z_full, big)
         return replace(ten, capacity=cap)
 
-    def residual_releases(self, spec: TenSpec, parts: list[dict[str, NDArray[np.int64]]]) -> TenSpec:
+    def residual_releases(self, spec: TenSpec, parts: list[dict[str, NDArray[np.integer]]]) -> TenSpec:
         """``spec`` with the persons already sent taken off its releases.
 
         For a row released ``C(l)`` persons by label ``l`` of whom ``U(l)`` have left by ``l``, the persons still
@@ -288,7 +288,7 @@ class _Used:
                        src_amount=np.concatenate(new_a))
 
 
-def _concat(parts: list[dict[str, NDArray[np.int64]]]) -> dict[str, NDArray[np.int64]]:
+def _concat(parts: list[dict[str, NDArray[np.integer]]]) -> dict[str, NDArray[np.integer]]:
     """Group buffers of several plans of explicit paths, one after the other."""
     if not parts:
         return empty_groups()

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from evacplan.planning import kernels
 from evacplan.planning.model import INF_T, PlanningModel
+from evacplan.planning.routes import TREE_DTYPE
 from evacplan.planning.zones import labels_to_go
 from evacplan.problem.physics import MIN_ROOM
 from evacplan.problem.problem import Problem
@@ -54,7 +55,7 @@ def earliest_departure(model: PlanningModel, row: int, ahead: int) -> int:
 
 
 def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndarray], out,  # type: ignore[no-untyped-def]
-                trees: NDArray[np.int64], *, floor: int = 0, max_repairs: int | None = None,
+                trees: NDArray[np.int32], *, floor: int = 0, max_repairs: int | None = None,
                 max_states: int = MAX_STATES, every: bool = False, budget: int | None = None) -> int:
     """Move the plan's last groups (buffers ``out``, capacity tables ``state``) to quicker plans while one exists;
     stop once the last group's horizon is at most ``floor`` (a lower bound) or cannot be improved, or the searches
@@ -157,8 +158,8 @@ def repair_late(problem: Problem, model: PlanningModel, state: dict[str, np.ndar
     return moved
 
 
-def reroute_early(problem: Problem, model: PlanningModel, groups: dict[str, NDArray[np.int64]], *,
-                  budget: int = STATE_BUDGET // 10) -> dict[str, NDArray[np.int64]]:
+def reroute_early(problem: Problem, model: PlanningModel, groups: dict[str, NDArray[np.integer]], *,
+                  budget: int = STATE_BUDGET // 10) -> dict[str, NDArray[np.integer]]:
     """The plan of ``groups`` (explicit paths, labels of ``model``: the path decomposition of a time-expanded flow)
     with every group, the latest first, sent again by the quickest way the others leave where that brings it to
     safety sooner (:func:`repair_late` trying every group once, within ``budget`` states): no group later, so the
@@ -189,7 +190,7 @@ def reroute_early(problem: Problem, model: PlanningModel, groups: dict[str, NDAr
     room = model.phys.safe_capacity.astype(np.float64).copy()
     np.subtract.at(room, groups["zone"], groups["count"])
     state = {"resid": resid, "zone_rem": room}
-    trees = np.zeros((0, net.n_nodes), dtype=np.int64)
+    trees = np.zeros((0, net.n_nodes), dtype=TREE_DTYPE)
     if not repair_late(problem, model, state, out, trees, max_repairs=g_n, every=True, budget=budget):
         return groups
     moved = out.trimmed()
@@ -291,7 +292,7 @@ def _add_group(model: PlanningModel, state: dict[str, np.ndarray], out, r: int, 
     return int(k)
 
 
-def _route_path(trees: NDArray[np.int64], k: int, v: int, head: NDArray[np.int64]) -> NDArray[np.int64]:
+def _route_path(trees: NDArray[np.int32], k: int, v: int, head: NDArray[np.int64]) -> NDArray[np.int64]:
     path = []
     while trees[k, v] >= 0:
         e = int(trees[k, v])

@@ -49,8 +49,13 @@ TIER_FLOW_TREES = 4
 #: stay the one it was measured with (Chicago 50k: 332 min with the trees, 329 without, the optimum).
 FLOW_MIN_EDGES = 20_000
 
+#: Type of route trees' next-edge entries (edge indices, ``-1`` at a route's end): a plan's trees are thousands of
+#: rows of one entry per node (the bundled default: about 4,000 rows of 33,000 nodes), so half the bytes of
+#: ``int64`` matter.
+TREE_DTYPE = np.int32
+
 #: The flow trees of each planning model (per representative class and number of trees), computed once.
-_FlowTrees = tuple[NDArray[np.int64], NDArray[np.int64]]
+_FlowTrees = tuple[NDArray[np.int32], NDArray[np.int64]]
 _FLOW_CACHE: weakref.WeakKeyDictionary[PlanningModel, dict[tuple[int, ...], _FlowTrees]] = weakref.WeakKeyDictionary()
 
 #: Capacity scale of that flow: integer capacities fine enough to share a street among many origins.
@@ -59,7 +64,7 @@ FLOW_SCALE = 64
 
 def candidate_routes(
     problem: Problem, model: PlanningModel, cls: int, cost_s: NDArray[np.float64] | None = None
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
     """Route trees ``(route_next[k, n], route_zone[k])``: next edge from each node towards route ``k``'s end.
 
     Trees follow the least ``cost_s`` (default: the class's free times) over edges the class may use; the last
@@ -80,7 +85,7 @@ def candidate_routes(
     else:
         specs = [(-1, safe[zones.node_safe[safe] == z]) for z in np.unique(zones.node_safe[safe])]
     safe_zones = np.unique(zones.node_safe[safe])
-    nxt = np.full((len(specs) + safe_zones.size, n), -1, dtype=np.int64)
+    nxt = np.full((len(specs) + safe_zones.size, n), -1, dtype=TREE_DTYPE)
     zone = np.zeros(len(specs) + safe_zones.size, dtype=np.int64)
     for k, (e, roots) in enumerate(specs):
         init = np.full(n, np.inf)
@@ -103,7 +108,7 @@ def candidate_routes(
 
 
 def flow_routes(problem: Problem, model: PlanningModel, cls: int, rows: NDArray[np.int64],
-                n_trees: int = FLOW_TREES) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+                n_trees: int = FLOW_TREES) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
     """Route trees ``(route_next[k, n], route_zone[k])`` that follow a static maximum flow to safety.
 
     Quickest-route trees send everyone near one corridor into it, and a city's centre often drains through a few
@@ -120,7 +125,7 @@ def flow_routes(problem: Problem, model: PlanningModel, cls: int, rows: NDArray[
 
     net, zones, d = problem.network, problem.zones, problem.demand
     n = net.n_nodes
-    empty = np.zeros((0, n), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    empty = np.zeros((0, n), dtype=TREE_DTYPE), np.zeros(0, dtype=np.int64)
     tau = model.tau[cls]
     cap = model.cap_bin[cls]
     room = has_room(model.phys.safe_capacity[np.maximum(zones.node_safe, 0)])
@@ -175,7 +180,7 @@ def flow_routes(problem: Problem, model: PlanningModel, cls: int, rows: NDArray[
         total = np.bincount(t_on, weights=share, minlength=n)
         cum = (np.cumsum(share) - np.concatenate(([0.0], np.cumsum(share)))[first]) / total[t_on]  # upper end
         for k in range(n_trees):
-            nxt = np.full(n, -1, dtype=np.int64)
+            nxt = np.full(n, -1, dtype=TREE_DTYPE)
             frac = ((k + 0.5) / n_trees + phase[t_on]) % 1.0
             cand = by_tail[cum > frac]  # per node, the first edge whose share interval ends past frac
             _, idx = np.unique(tail[cand], return_index=True)
@@ -200,10 +205,11 @@ def route_groups(
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     until: int | None = None,
     max_arrival: int | None = None,
-    route_offset: int = 0,
-) -> NDArray[np.int64]:
-    """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out``; return the
-    route trees the groups' ``route`` indices point at (``int64[k, n]``, the first at ``route_offset``).
+    trees: list[NDArray[np.int32]],
+) -> None:
+    """Plan every row in ``state['remaining']`` along candidate routes, writing groups into ``out`` and appending
+    the route trees they follow to ``trees`` (blocks of ``TREE_DTYPE[k, n]`` rows; a group's ``route`` is the row of
+    its tree in all the blocks stacked, trees there before included: a schedule of several calls shares the list).
 
     ``until`` (optional): serve only the persons who could be safe by that label on empty streets (the labels of
     the scheduling order); the others stay in ``state['remaining']``. ``max_arrival`` (optional): schedule only
@@ -235,13 +241,12 @@ def route_groups(
     class_mode = model.phys.class_mode
     mean_time = np.nanmean(np.where(np.isfinite(model.phys.free_time_s), model.phys.free_time_s, np.nan), axis=1)
 
-    flow_trees: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
-    tier_trees: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+    flow_trees: dict[int, _FlowTrees] = {}
+    tier_trees: dict[int, _FlowTrees] = {}
     tier_rows = np.flatnonzero((remaining > 0) & model.usable) if max_arrival is not None else None
-    trees: list[NDArray[np.int64]] = []  # every route tree handed out, in order: group.route indexes their rows
-    n_rows_trees = [route_offset]
+    n_rows_trees = [sum(int(x.shape[0]) for x in trees)]
 
-    Routes = tuple[NDArray[np.int64], NDArray[np.int64], int, NDArray[np.int64], NDArray[np.int64]]
+    Routes = tuple[NDArray[np.int32], NDArray[np.int64], int, NDArray[np.int64], NDArray[np.int64]]
 
     def routes_at(t: int) -> list[Routes | None]:
         """Per class, route trees over free time plus the delay expected where the people still to leave reach
@@ -279,7 +284,7 @@ def route_groups(
                 own = tier_rows[np.isin(row_class[tier_rows], members)]
                 if TIER_FLOW_TREES == FLOW_TREES and np.array_equal(own, np.flatnonzero(
                         np.isin(row_class, members) & model.usable)):
-                    tier_trees[mode] = np.zeros((0, n), dtype=np.int64), np.zeros(0, dtype=np.int64)
+                    tier_trees[mode] = np.zeros((0, n), dtype=TREE_DTYPE), np.zeros(0, dtype=np.int64)
                 else:
                     tier_key = (c, TIER_FLOW_TREES, hash(tier_rows.tobytes()))
                     cached = _FLOW_CACHE.setdefault(model, {})
@@ -370,5 +375,4 @@ def route_groups(
         if progress is not None:
             progress(0.9 * float(1.0 - remaining.sum() / total))
     state["zone_rem"] += hidden
-    return np.vstack(trees) if trees else np.zeros((0, n), dtype=np.int64)
 
