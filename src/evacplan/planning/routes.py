@@ -49,9 +49,8 @@ TIER_FLOW_TREES = 4
 #: stay the one it was measured with (Chicago 50k: 332 min with the trees, 329 without, the optimum).
 FLOW_MIN_EDGES = 20_000
 
-#: Type of route trees' next-edge entries (edge indices, ``-1`` at a route's end): a plan's trees are thousands of
-#: rows of one entry per node (the bundled default: about 4,000 rows of 33,000 nodes), so half the bytes of
-#: ``int64`` matter.
+#: Type of route trees' next-edge entries (edge indices, ``-1`` at a route's end): a schedule hands out thousands of
+#: trees of one entry per node (on the bundled default, over a gigabyte as ``int64``), so half the bytes matter.
 TREE_DTYPE = np.int32
 
 #: The flow trees of each planning model (per representative class and number of trees), computed once.
