@@ -33,6 +33,32 @@ def test_a_plan_that_meters_people_at_home_is_worse_on_exposure() -> None:
     assert "keeps people at home, inside the danger zone" in c.sentence
     d = c.to_dict()
     assert d["following"]["person_minutes"] == round(float(following.exposure_person_min_by_zone.sum()), 3)
+    # leaving the zone alone is quick: 100 people over the wide street (10 persons/s, 10 s windows) in one window,
+    # 10 m at walking pace, out by the end of the next window
+    cl = c.clearance
+    assert cl is not None and cl.persons == 100
+    assert cl.time_s == 20.0
+    assert 0 < cl.lower_bound_s <= cl.time_s
+    assert cl.person_minutes < following.exposure_person_min_by_zone.sum() / 10
+    assert "could be empty by 0.3 min" in c.sentence
+    assert d["zone_clearance"]["time_min"] == round(20 / 60, 3)
+
+
+def test_leaving_only_keeps_the_people_in_danger_and_makes_outside_safe() -> None:
+    from evacplan.assessment.clearance import leaving_only, zone_clearance
+
+    p = toy_problem(3, [(0, 1, 10.0, 1.0, 100.0), (1, 2, 10.0, 1.0, 100.0)], {0: 10, 1: 5}, {2: 0},
+                    danger={0: 0}, deadlines_s=(0.0,), time_step_s=10.0, horizon_s=1000.0)
+    leave = leaving_only(p)
+    assert leave.demand.total == 10  # the 5 at node 1 start outside the danger zone
+    assert list(leave.zones.node_safe) == [-1, 0, 0]
+    cl = zone_clearance(p)
+    assert cl is not None and cl.persons == 10
+    # 10 people through 1 person/s: the last enters 0->1 in the first window, 7.5 s on it, safe by 20 s
+    assert cl.time_s == 20.0
+    nobody = toy_problem(3, [(0, 1, 10.0, 1.0, 100.0), (1, 2, 10.0, 1.0, 100.0)], {0: 10}, {2: 0},
+                         danger={1: 0}, deadlines_s=(0.0,), time_step_s=10.0, horizon_s=1000.0)
+    assert zone_clearance(nobody) is None  # nobody starts in the danger zone
 
 
 def test_the_same_simulation_is_no_worse_than_itself() -> None:

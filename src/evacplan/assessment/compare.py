@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from evacplan.assessment.clearance import ZoneClearance, zone_clearance
 from evacplan.assessment.ete import ClearanceCurve, clearance_curves, ete_table
 from evacplan.assessment.exposure import plan_exposure
 from evacplan.problem.problem import Problem
@@ -173,6 +174,12 @@ def _minutes(v: float | None) -> str:
     return "never" if v is None else f"{round(v):,} min"
 
 
+def _fine_minutes(t_s: float) -> str:
+    """Seconds as minutes, to a tenth below 10 min."""
+    m = t_s / 60.0
+    return f"{m:.1f} min" if m < 10 else f"{round(m):,} min"
+
+
 def _persons(n: float) -> str:
     n = round(n)
     return f"{n:,} {'person' if n == 1 else 'people'}"
@@ -310,6 +317,9 @@ class PlanVsNoPlan:
         The likely reasons, in plain words (empty when it is not worse).
     sentence
         One plain-words paragraph for the report's summary.
+    clearance
+        Where following the plan is worse on time in danger: how soon the danger zones could be empty if people
+        could wait outside them (:func:`~evacplan.assessment.clearance.zone_clearance`); else ``None``.
     """
 
     compliance: float
@@ -318,12 +328,14 @@ class PlanVsNoPlan:
     worse: tuple[str, ...]
     causes: tuple[str, ...]
     sentence: str
+    clearance: ZoneClearance | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``plan_vs_no_plan`` of ``assessment.json`` and of the run's ``summary.json``)."""
         return {"tolerance": NO_PLAN_TOLERANCE, "compliance": self.compliance, "following": dict(self.following),
                 "no_plan": dict(self.no_plan), "worse": list(self.worse), "causes": list(self.causes),
-                "sentence": self.sentence}
+                "sentence": self.sentence,
+                "zone_clearance": None if self.clearance is None else self.clearance.to_dict()}
 
 
 def no_plan_figures(problem: Problem, simulation: SimulationResult,
@@ -353,15 +365,22 @@ _NO_PLAN_WORDS = {"evacuation_time_min": ("everyone is safe", _minutes),
 
 
 def _no_plan_causes(plan: Plan | None, compliance: float, worse: list[str], following: dict[str, float | None],
-                    no_plan: dict[str, float | None]) -> list[str]:
+                    no_plan: dict[str, float | None], clearance: ZoneClearance | None = None) -> list[str]:
     out = []
     if compliance < 1.0 - 1e-9:
         out.append(f"only {compliance * 100:.0f} % of the planned evacuees follow the plan; the others crowd the "
                    "streets it kept for those who do")
     if "person_minutes" in worse or "exposed" in worse:
-        out.append("the plan keeps people at home, inside the danger zone, until their whole route has room (in the "
-                   "planning model nobody waits on the streets); left to themselves, people leave at once and "
-                   "queue on the streets outside the zone")
+        why = ("the plan keeps people at home, inside the danger zone, until their whole route has room (in the "
+               "planning model nobody waits on the streets); left to themselves, people leave at once and queue on "
+               "the streets outside the zone")
+        if clearance is not None and math.isfinite(clearance.time_s):
+            why += (f". The danger zones could be empty by {_fine_minutes(clearance.time_s)} (no plan sooner than "
+                    f"{_fine_minutes(clearance.lower_bound_s)}), at {clearance.person_minutes:,.0f} person-minutes in "
+                    f"danger after the deadlines against {following['person_minutes'] or 0:,.0f} following the "
+                    "plan, if people could wait outside them (in holding areas beside the way out, until their "
+                    "route to safety has room)")
+        out.append(why)
     step = plan.time_step_s / 60.0 if plan is not None else 0.0
     late = [k for k in ("evacuation_time_min", "t90_min") if k in worse]
     if any(following[k] is None for k in late):
@@ -421,13 +440,16 @@ def compare_with_no_plan(problem: Problem, following: SimulationResult,
     who = ("People following the plan" if following.compliance >= 1.0 - 1e-9 else
            f"With {following.compliance * 100:.0f} % following the plan")
     head = f"{who} against nobody following it (everyone on their own shortest way): " + ", ".join(parts)
+    clearance = None
     if not worse:
         causes: list[str] = []
         sentence = head + ": following the plan is no worse on any of them."
     else:
-        causes = _no_plan_causes(plan, following.compliance, worse, a, b)
+        exposure_worse = "person_minutes" in worse or "exposed" in worse
+        clearance = zone_clearance(problem) if exposure_worse and plan is not None else None
+        causes = _no_plan_causes(plan, following.compliance, worse, a, b, clearance)
         names = [_NO_PLAN_WORDS[k][0] for k in worse]
         sentence = head + f": following the plan is worse on {', '.join(names)}."
         if causes:
             sentence += " Likely why: " + "; ".join(causes) + "."
-    return PlanVsNoPlan(following.compliance, a, b, tuple(worse), tuple(causes), sentence)
+    return PlanVsNoPlan(following.compliance, a, b, tuple(worse), tuple(causes), sentence, clearance)
