@@ -20,8 +20,8 @@ self-routing's exposure (``bench_agreement``: 29.1 M person-minutes), waiting be
 gap, and the plan needs queues on its routes themselves.
 
 Beside it, the benchmark plans the instance as if leaving the danger zone were enough (every node outside it a safe
-zone of unlimited room): how quickly the planner can empty the zone, and the exposure of that, which waiting outside
-could at best approach.
+zone of unlimited room, :func:`evacplan.assessment.clearance.zone_clearance`): how quickly the planner can empty the
+zone, and the exposure of that, which waiting outside could at best approach.
 
 Each run also counts what the optimism hides: the persons the streets of the routes would carry on the early way
 out (origin to turn-off), in minutes of each street's capacity; streets needing more than the two hours in which
@@ -35,7 +35,6 @@ Run from the repository root (about 5 minutes on 2 cores)::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import platform
 import time
 
@@ -47,13 +46,13 @@ from scipy.sparse.csgraph import dijkstra
 
 from benchmarks.bench_agreement import DEADLINE
 from benchmarks.instances import center_out
+from evacplan.assessment.clearance import zone_clearance
 from evacplan.assessment.exposure import plan_exposure
 from evacplan.planning import plan
 from evacplan.planning.result import Plan
 from evacplan.problem.mobilization import group_release_times
 from evacplan.problem.physics import edge_danger_zone, physics
 from evacplan.problem.problem import Problem
-from evacplan.problem.reach import reachable_rows
 
 #: Minutes of occupancy kept per holding street (beyond the plan's horizon nobody waits).
 MINUTES = 3200
@@ -184,19 +183,6 @@ def estimate(problem: Problem, pl: Plan, reach_s: float, nodes: int) -> dict[str
             "max_min": float(minutes.max(initial=0.0))}
 
 
-def leaving_only(problem: Problem) -> tuple[Plan, float]:
-    """Plan ``problem`` as if leaving the danger zones were enough (every node outside them one safe zone of
-    unlimited room); return the plan and its exposure (person-minutes after the deadlines, as the plan counts it)."""
-    zones = problem.zones
-    outside = dataclasses.replace(
-        zones, safe_names=("outside",), safe_capacity=np.array([np.inf]), safe_area_m2=np.array([np.nan]),
-        node_safe=np.where(zones.node_danger < 0, 0, -1).astype(np.int32))
-    leave = dataclasses.replace(problem, zones=outside)
-    leave = dataclasses.replace(leave, reachable=reachable_rows(leave.network, leave.zones, leave.demand))
-    pl = plan(leave, method="fast", objective="quickest")
-    return pl, float(plan_exposure(leave, pl).person_minutes_by_zone.sum())
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--reach", type=float, nargs="+", default=[300.0, 900.0, 1800.0],
@@ -210,10 +196,11 @@ def main() -> None:
     print(f"the plan: T = {pl.evacuation_time_s / 60:.0f} min, 90 % at {pl.time_to_share(0.9) / 60:.0f} min, "
           f"{plan_exposure(problem, pl).person_minutes_by_zone.sum():,.0f} person-minutes (its own count)")
     t0 = time.perf_counter()
-    out, pm = leaving_only(problem)
-    print(f"leaving the zone only (every node outside it safe): T = {out.evacuation_time_s / 60:.0f} min "
-          f"(bound {out.lower_bound_s / 60:.0f}), 90 % out at {out.time_to_share(0.9) / 60:.0f} min, "
-          f"{pm:,.0f} person-minutes ({time.perf_counter() - t0:.0f} s)")
+    cl = zone_clearance(problem)
+    if cl is not None:
+        print(f"leaving the zone only (every node outside it safe, `assessment.clearance`): out by "
+              f"{cl.time_s / 60:.0f} min (bound {cl.lower_bound_s / 60:.0f}), {cl.person_minutes:,.0f} "
+              f"person-minutes ({time.perf_counter() - t0:.0f} s)")
     print("| turn-off nodes | reach (s) | holding streets | persons held | streets used | person-min before | after | "
           "route streets over 2 h of capacity early | most minutes | s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
