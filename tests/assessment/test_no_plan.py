@@ -40,7 +40,7 @@ def test_a_plan_that_meters_people_at_home_is_worse_on_exposure() -> None:
     assert cl.time_s == 20.0
     assert 0 < cl.lower_bound_s <= cl.time_s
     assert cl.person_minutes < following.exposure_person_min_by_zone.sum() / 10
-    assert "could be empty by 0.3 min" in c.sentence
+    assert "the zones could be empty by 0.3 min" in c.sentence
     assert d["zone_clearance"]["time_min"] == round(20 / 60, 3)
 
 
@@ -83,3 +83,23 @@ def test_a_time_never_reached_is_worse_and_said_so() -> None:
     causes = _no_plan_causes(None, 1.0, ["evacuation_time_min"], never, c.no_plan)
     assert causes == ["some people following the plan never reach safety in the simulation (closed roads or full "
                       "safe zones on their planned way)"]
+
+
+def test_clearance_keeps_shelters_in_a_danger_zone_safe_and_leaves_out_who_cannot_leave() -> None:
+    from evacplan.assessment.clearance import zone_clearance
+
+    # node 0 (50 people) can only reach a shelter inside the danger zone (node 1); node 2 (100) has the metered way
+    # out of _queue_outside_the_zone; node 5 (7 people) has no street at all
+    edges = [(0, 1, 10.0, 10.0, 1000.0), (2, 3, 10.0, 10.0, 1000.0), (3, 4, 10.0, 0.1, 1000.0)]
+    p = toy_problem(6, edges, {0: 50, 2: 100, 5: 7}, {1: 0, 4: 1}, danger={0: 0, 1: 0, 2: 0, 5: 0},
+                    deadlines_s=(0.0,), time_step_s=10.0, horizon_s=4000.0)
+    cl = zone_clearance(p)
+    assert cl is not None
+    assert (cl.persons, cl.no_way_out) == (150, 7)
+    assert cl.time_s == 20.0  # both leave in the first window: 0->1 into the shelter, 2->3 out of the zone
+    following = simulate(p, plan(p), seed=0)
+    assert cl.person_minutes < following.exposure_person_min_by_zone.sum() / 10  # not the 7 stuck for ever
+    c = compare_with_no_plan(p, following, simulate(p, None, seed=0), plan(p))
+    assert "person_minutes" in c.worse
+    assert "the zones could be empty (the 150 people with a way out of them; 7 people have none) by 0.3 min" \
+        in c.sentence

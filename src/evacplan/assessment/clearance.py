@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from evacplan.assessment.exposure import plan_exposure
 from evacplan.planning import plan
@@ -33,16 +34,21 @@ class ZoneClearance:
     Attributes
     ----------
     persons
-        Persons starting inside a danger zone with a way out of it.
+        Persons starting inside a danger zone with a way out of it (to a node outside the danger zones or a safe
+        zone); the others are left out of every figure.
+    no_way_out
+        Persons starting inside a danger zone with no way out of it.
     time_s
         When the leaving-only plan has them all out of the danger zones, seconds.
     lower_bound_s
         Its certified lower bound: no plan of the planning model gets them all out sooner.
     person_minutes
-        Person-minutes spent inside danger zones after their deadlines under the leaving-only plan.
+        Person-minutes they spend inside danger zones after their deadlines under the leaving-only plan (as the
+        plan counts it, :func:`~evacplan.assessment.exposure.plan_exposure`).
     """
 
     persons: int
+    no_way_out: int
     time_s: float
     lower_bound_s: float
     person_minutes: float
@@ -51,20 +57,21 @@ class ZoneClearance:
         """JSON-ready figures (minutes)."""
         def minutes(s: float) -> float | None:
             return round(s / 60.0, 3) if math.isfinite(s) else None
-        return {"persons": self.persons, "time_min": minutes(self.time_s),
+        return {"persons": self.persons, "no_way_out": self.no_way_out, "time_min": minutes(self.time_s),
                 "lower_bound_min": minutes(self.lower_bound_s), "person_minutes": round(self.person_minutes, 3)}
 
 
-def leaving_only(problem: Problem) -> Problem:
-    """``problem`` with only the people who start inside a danger zone, and one safe zone of unlimited room made of
-    every node outside the danger zones."""
+def leaving_only(problem: Problem, rows: NDArray[np.integer] | None = None) -> Problem:
+    """``problem`` with only the demand ``rows`` (default: every row starting inside a danger zone), and one safe
+    zone of unlimited room made of every node outside the danger zones and every node of a safe zone."""
     zones, d = problem.zones, problem.demand
-    rows = np.flatnonzero(d.danger >= 0)
+    rows = np.flatnonzero(d.danger >= 0) if rows is None else np.asarray(rows, dtype=np.int64)
     demand = Demand(origin=d.origin[rows], group=d.group[rows], mode=d.mode[rows], count=d.count[rows],
                     danger=d.danger[rows], curve=d.curve[rows], groups=d.groups)
+    safe = (zones.node_danger < 0) | (zones.node_safe >= 0)
     outside = dataclasses.replace(
         zones, safe_names=("outside the danger zones",), safe_capacity=np.array([np.inf]),
-        node_safe=np.where(zones.node_danger < 0, 0, -1).astype(np.int32), safe_area_m2=np.array([np.nan]),
+        node_safe=np.where(safe, 0, -1).astype(np.int32), safe_area_m2=np.array([np.nan]),
         safe_services={}, safe_residents=np.zeros(0), safe_declared_capacity=np.zeros(0),
         safe_drawn_area_m2=np.zeros(0))
     out = dataclasses.replace(problem, zones=outside, demand=demand)
@@ -72,14 +79,17 @@ def leaving_only(problem: Problem) -> Problem:
 
 
 def zone_clearance(problem: Problem) -> ZoneClearance | None:
-    """Plan the people inside the danger zones as if leaving them were enough (:func:`leaving_only`, the fast
-    method, quickest objective); ``None`` when nobody inside a danger zone has a way out of it."""
-    leave = leaving_only(problem)
-    usable = leave.reachable if leave.reachable.size else np.ones(leave.demand.n_rows, dtype=bool)
-    persons = int(leave.demand.count[usable].sum())
+    """Plan the people inside the danger zones who have a way out as if leaving them were enough
+    (:func:`leaving_only`, the fast method, quickest objective); ``None`` when none of them has one."""
+    d = problem.demand
+    inside = np.flatnonzero(d.danger >= 0)
+    usable = leaving_only(problem, inside).reachable
+    rows = inside[usable] if usable.size else inside
+    persons = int(d.count[rows].sum())
     if persons == 0:
         return None
+    leave = leaving_only(problem, rows)
     pl = plan(leave, method="fast", deadlines=False, objective="quickest")
     pm = float(plan_exposure(leave, pl).person_minutes_by_zone.sum())
-    return ZoneClearance(persons=persons, time_s=pl.evacuation_time_s, lower_bound_s=pl.lower_bound_s,
-                         person_minutes=pm)
+    return ZoneClearance(persons=persons, no_way_out=int(d.count[inside].sum()) - persons,
+                         time_s=pl.evacuation_time_s, lower_bound_s=pl.lower_bound_s, person_minutes=pm)

@@ -374,12 +374,18 @@ def _no_plan_causes(plan: Plan | None, compliance: float, worse: list[str], foll
         why = ("the plan keeps people at home, inside the danger zone, until their whole route has room (in the "
                "planning model nobody waits on the streets); left to themselves, people leave at once and queue on "
                "the streets outside the zone")
-        if clearance is not None and math.isfinite(clearance.time_s):
-            why += (f". The danger zones could be empty by {_fine_minutes(clearance.time_s)} (no plan sooner than "
-                    f"{_fine_minutes(clearance.lower_bound_s)}), at {clearance.person_minutes:,.0f} person-minutes in "
-                    f"danger after the deadlines against {following['person_minutes'] or 0:,.0f} following the "
-                    "plan, if people could wait outside them (in holding areas beside the way out, until their "
-                    "route to safety has room)")
+        if clearance is not None and math.isfinite(clearance.time_s) and \
+                clearance.person_minutes < (following["person_minutes"] or 0.0):
+            who = ("following the plan" if compliance >= 1.0 - 1e-9 else
+                   f"with {compliance * 100:.0f} % following the plan")
+            some = "" if clearance.no_way_out == 0 else (
+                f" (the {_persons(clearance.persons)} with a way out of them; {_persons(clearance.no_way_out)} "
+                "have none)")
+            why += (f". Were people to wait outside the danger zones (in holding areas beside the way out, until "
+                    f"their route to safety has room), the zones could be empty{some} by "
+                    f"{_fine_minutes(clearance.time_s)} (no plan sooner than {_fine_minutes(clearance.lower_bound_s)})"
+                    f", at {clearance.person_minutes:,.0f} person-minutes in danger after the deadlines in the "
+                    f"planning model, against {following['person_minutes'] or 0:,.0f} in the simulation {who}")
         out.append(why)
     step = plan.time_step_s / 60.0 if plan is not None else 0.0
     late = [k for k in ("evacuation_time_min", "t90_min") if k in worse]
