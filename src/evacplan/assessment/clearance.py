@@ -3,10 +3,11 @@
 A plan keeps people at home, inside their danger zone, until their whole route to a safe zone has room (nobody waits
 on the streets in the planning model, :mod:`evacplan.planning.model`). Where the safe zones take people in much more
 slowly than the streets could carry them out of the danger zones, that costs time in danger: people routing
-themselves leave at once and queue outside the zone. This module measures that gap: it plans the same people with
-every node outside the danger zones counted as safe (*leaving only*), so the plan and its bound say how soon the
-zones could be empty and how many person-minutes after the deadlines that would cost. It is a counterfactual for
-the report, not a plan to follow: nothing says the streets beyond could hold everyone who left.
+themselves leave at once and queue outside the zone. This module measures that gap: it plans the people in danger
+who have a way out with every node outside the danger zones (and every safe zone's node) counted as safe (*leaving
+only*), so the plan and its bound say how soon the zones could be empty and how many person-minutes after the
+deadlines that would cost. It is a counterfactual for the report, not a plan to follow: nothing says the streets
+beyond could hold everyone who left.
 """
 
 from __future__ import annotations
