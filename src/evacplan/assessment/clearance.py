@@ -84,12 +84,13 @@ def zone_clearance(problem: Problem) -> ZoneClearance | None:
     (:func:`leaving_only`, the fast method, quickest objective); ``None`` when none of them has one."""
     d = problem.demand
     inside = np.flatnonzero(d.danger >= 0)
-    usable = leaving_only(problem, inside).reachable
-    rows = inside[usable] if usable.size else inside
+    leave = leaving_only(problem, inside)
+    rows = inside[leave.reachable]
     persons = int(d.count[rows].sum())
     if persons == 0:
         return None
-    leave = leaving_only(problem, rows)
+    if rows.size < inside.size:  # only those with a way out: the plan's count keeps the others in danger for ever
+        leave = leaving_only(problem, rows)
     pl = plan(leave, method="fast", deadlines=False, objective="quickest")
     pm = float(plan_exposure(leave, pl).person_minutes_by_zone.sum())
     return ZoneClearance(persons=persons, no_way_out=int(d.count[inside].sum()) - persons,
