@@ -56,7 +56,9 @@ def test_planners_against_the_referee(case):
         problem = replace(problem, time_step_s=step, departure_cdf=problem.departure_cdf[:, ::2].copy())
     model = planning_model(problem)
     saved, horizon = Referee(problem, model.zone_price_s).optimum()
-    exact = plan(problem, method="exact")
+    # the referee's optimum is the quickest one; where a deadline binds, the default (deadlines) objective may end a
+    # step later to bring more people out by it (a drawn case: 62 against 61 min), as it is meant to
+    exact = plan(problem, method="exact", objective="quickest")
     fast = plan(problem, method="fast")
     validate_plan(problem, exact)
     validate_plan(problem, fast)
