@@ -364,13 +364,18 @@ _NO_PLAN_WORDS = {"evacuation_time_min": ("everyone is safe", _minutes),
                   "exposed": ("people still in danger after a deadline", None)}
 
 
+def _worse_on_exposure(worse: list[str]) -> bool:
+    """Whether following the plan is worse on time in danger (persons or person-minutes)."""
+    return "person_minutes" in worse or "exposed" in worse
+
+
 def _no_plan_causes(plan: Plan | None, compliance: float, worse: list[str], following: dict[str, float | None],
                     no_plan: dict[str, float | None], clearance: ZoneClearance | None = None) -> list[str]:
     out = []
     if compliance < 1.0 - 1e-9:
         out.append(f"only {compliance * 100:.0f} % of the planned evacuees follow the plan; the others crowd the "
                    "streets it kept for those who do")
-    if "person_minutes" in worse or "exposed" in worse:
+    if _worse_on_exposure(worse):
         why = ("the plan keeps people at home, inside the danger zone, until their whole route has room (in the "
                "planning model nobody waits on the streets); left to themselves, people leave at once and queue on "
                "the streets outside the zone")
@@ -451,8 +456,7 @@ def compare_with_no_plan(problem: Problem, following: SimulationResult,
         causes: list[str] = []
         sentence = head + ": following the plan is no worse on any of them."
     else:
-        exposure_worse = "person_minutes" in worse or "exposed" in worse
-        clearance = zone_clearance(problem) if exposure_worse and plan is not None else None
+        clearance = zone_clearance(problem) if _worse_on_exposure(worse) and plan is not None else None
         causes = _no_plan_causes(plan, following.compliance, worse, a, b, clearance)
         names = [_NO_PLAN_WORDS[k][0] for k in worse]
         sentence = head + f": following the plan is worse on {', '.join(names)}."
