@@ -132,18 +132,19 @@ def plan_exposure(problem: Problem, plan: Plan, horizon_s: float | None = None) 
         leave = plan.departure_s.astype(np.float64)
         safe = (plan.arrival_s - window).astype(np.float64)
         spans = plan.spans_s()
+        waits = plan.waits_s()
         held, g, x, shift = _held_packets(problem, plan)
         whole = np.flatnonzero(~held)
         zone_args = (z.node_danger.astype(np.int64), edge_danger_zone(problem), z.danger_deadline_s.astype(np.float64),
                      exposed_f, person_s)
         part = np.zeros(len(whole))
-        plan_zone_exposure(plan.path_start[whole], plan.step_edge, plan.step_next, plan.step_to_go_s,
+        plan_zone_exposure(plan.path_start[whole], plan.step_edge, plan.step_next, plan.step_to_go_s, waits,
                            plan.count[whole].astype(np.float64), leave[whole], safe[whole], spans[whole],
                            d.origin[plan.row[whole]].astype(np.int64), *zone_args, part)
         share[whole] = part
         if g.size:  # packet by packet: groups some of whose persons leave at their release, after their place
             part = np.zeros(len(g))
-            plan_zone_exposure(plan.path_start[g], plan.step_edge, plan.step_next, plan.step_to_go_s, x,
+            plan_zone_exposure(plan.path_start[g], plan.step_edge, plan.step_next, plan.step_to_go_s, waits, x,
                                leave[g] + shift, safe[g] + shift, x / plan.count[g] * spans[g],
                                d.origin[plan.row[g]].astype(np.int64), *zone_args, part)
             np.add.at(share, g, part * x / plan.count[g])

@@ -47,8 +47,8 @@ def _inside(z, b, span, x, window_s, deadline, last, person_s_z):
 
 
 @njit(cache=True)
-def plan_zone_exposure(path_start, step_edge, step_next, step_to_go, count, leave_s, safe_s, window_s, origin,
-                       node_zone, edge_zone, deadline, exposed_z, person_s_z, group_share):
+def plan_zone_exposure(path_start, step_edge, step_next, step_to_go, step_wait, count, leave_s, safe_s, window_s,
+                       origin, node_zone, edge_zone, deadline, exposed_z, person_s_z, group_share):
     """Exposure of every group of a plan, as the simulator counts it.
 
     A group's persons leave home spread evenly over its departure window (``[leave_s, leave_s + window_s)``, each
@@ -56,6 +56,8 @@ def plan_zone_exposure(path_start, step_edge, step_next, step_to_go, count, leav
     (``u`` in ``[0, 1)``) is at home (in its origin's zone) from time 0 until then, on each edge of the path from
     ``u window_s`` into the edge's entry window (which starts at ``safe_s - step_to_go`` of its step) until entering
     the next edge, and on its last edge until ``u window_s`` into the arrival window (which starts at ``safe_s``).
+    A group waiting ``step_wait[s]`` seconds before a step ``s`` (in a holding area, outside every danger zone) has
+    left the edge before it that long before entering ``s``.
     Groups that do not move (``path_start < 0``) stay at home until ``safe_s + u window_s``. An edge lies in its
     tail's danger zone, else in its head's (``edge_zone``). A person is exposed in zone ``z`` when inside it at some
     time after its deadline, i.e. when their last moment inside is later: ``exposed_z`` adds the expected persons per
@@ -76,7 +78,7 @@ def plan_zone_exposure(path_start, step_edge, step_next, step_to_go, count, leav
             t = leave_s[g]
             while s >= 0:
                 nxt = step_next[s]
-                t_end = safe_s[g] if nxt < 0 else safe_s[g] - step_to_go[nxt]
+                t_end = safe_s[g] if nxt < 0 else safe_s[g] - step_to_go[nxt] - step_wait[nxt]
                 _inside(edge_zone[step_edge[s]], t_end, t_end - t, x, w, deadline, last, person_s_z)
                 t = t_end
                 s = nxt

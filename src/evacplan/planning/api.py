@@ -35,6 +35,7 @@ from evacplan.planning.exact import exact_groups
 from evacplan.planning.fast import fast_groups
 from evacplan.planning.kernels import BIN0
 from evacplan.planning.model import PlanningModel, planning_model
+from evacplan.planning.occupancy import Occupancy
 from evacplan.planning.paths import edge_persons
 from evacplan.planning.priority import (
     OBJECTIVES,
@@ -46,6 +47,7 @@ from evacplan.planning.priority import (
 )
 from evacplan.planning.repair import reroute_early
 from evacplan.planning.result import Plan
+from evacplan.planning.staging import danger_person_s, staged_plan
 from evacplan.planning.ten import TenSpec, exact_spec, relaxed_spec, static_target, ten_size
 from evacplan.planning.validate import departure_spans, window_loads
 from evacplan.planning.zones import needy_rows, reserve_schedule, zone_bound, zone_model
@@ -75,7 +77,8 @@ def describe_model(step_s: float) -> str:
 
 
 def plan(problem: Problem, method: str = "fast", progress: Progress | None = None, *,
-         deadlines: bool = True, objective: str = "auto", time_limit_s: float | None = None) -> Plan:
+         deadlines: bool = True, objective: str = "auto", time_limit_s: float | None = None,
+         occupied: Occupancy | None = None, staging: bool = True) -> Plan:
     """Plan the evacuation of ``problem``.
 
     Parameters
@@ -105,6 +108,18 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
         time-expanded network) until the gap is within 1 % or this many seconds have passed since the start,
         instead of stopping after a fixed number of max flows (default). A probe started before the limit runs to
         its end.
+    occupied
+        Fast method: capacity already taken by another plan on the same streets (:class:`Occupancy`, clock
+        times), which this plan must leave free: each of its windows on an edge is left the capacity that the
+        busiest window of the other plan overlapping it leaves. The plan is then routed only (no exact network,
+        which would not see the other plan), at the problem's step; its bound ignores the other plan (a bound of
+        a relaxation, so still a bound).
+    staging
+        Fast method, deadlines objective, one travel class: also make a staged plan (:mod:`evacplan.planning.staging`:
+        out of the danger zones into holding areas first, on to safety when the way has room) and keep it where it
+        spends at most :data:`STAGED_SHARE` of the person-minutes in danger after the deadlines that the plan alone
+        does (:func:`~evacplan.planning.staging.danger_person_s`) and brings everyone to safety at most
+        :data:`STAGED_LATER` later.
 
     Returns
     -------
@@ -123,7 +138,7 @@ def plan(problem: Problem, method: str = "fast", progress: Progress | None = Non
         maximum (defects, never hidden).
     """
     with small_pages():
-        return _plan(problem, method, progress, deadlines, objective, time_limit_s)
+        return _plan(problem, method, progress, deadlines, objective, time_limit_s, occupied, staging)
 
 
 @contextmanager
@@ -146,10 +161,12 @@ def small_pages() -> Iterator[None]:
 
 
 def _plan(problem: Problem, method: str, progress: Progress | None, deadlines: bool, objective: str,
-          time_limit_s: float | None) -> Plan:
+          time_limit_s: float | None, occupied: Occupancy | None, staging: bool) -> Plan:
     """:func:`plan`, in the pages it chooses."""
     if method not in METHODS:
         raise ValueError(f"unknown planning method {method!r}; choose one of {sorted(METHODS)}")
+    if occupied is not None and method != "fast":
+        raise ValueError("planning around occupied capacity needs the fast method")
     objective = resolve_objective(problem, objective)
     start = time.perf_counter()
     model = planning_model(problem)
@@ -165,7 +182,7 @@ def _plan(problem: Problem, method: str, progress: Progress | None, deadlines: b
             result = by_deadlines(problem, assemble(problem, model, method, groups, unplanned, 0.0, 0.0), result)
     else:
         stop_at = None if time_limit_s is None else start + float(time_limit_s)
-        result, lb_horizon = _fast(problem, model, tick, objective, stop_at)
+        result, lb_horizon = _fast(problem, model, tick, objective, stop_at, occupied)
     if objective == "deadlines" and math.isnan(result.quickest_time_s):
         result = replace(result, quickest_time_s=result.evacuation_time_s)
     result = replace(result, objective=objective)
@@ -178,6 +195,8 @@ def _plan(problem: Problem, method: str, progress: Progress | None, deadlines: b
         result = replace(result, departure_span_s=departure_spans(problem, model, result))
     result = replace(result, lower_bound_s=float(lb_s), runtime_s=time.perf_counter() - start,
                      bound_model=describe_model(model.step_s))
+    if staging and method == "fast" and objective == "deadlines" and occupied is None:
+        result = _staged_or(problem, model, result, deadlines, start)
     if result.lower_bound_s > result.evacuation_time_s + 1e-6:
         raise BoundError(
             f"lower bound {result.lower_bound_s / 60:.1f} min exceeds the plan's {result.evacuation_time_s / 60:.1f}"
@@ -202,7 +221,8 @@ def by_deadlines(problem: Problem, deadlines_plan: Plan, quickest: Plan) -> Plan
 
 
 def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], None] | None,
-          objective: str = "quickest", stop_at: float | None = None) -> tuple[Plan, int]:
+          objective: str = "quickest", stop_at: float | None = None, occupied: Occupancy | None = None
+          ) -> tuple[Plan, int]:
     """The fast method: schedule, certify at the problem's step, keep the quickest plan found; for the deadlines
     objective, schedule the deadline zones in tiers as well and keep the better plan by it. Two shortcuts: one class
     whose exact network near the cut bounds is small is solved on it first (no routing); at coarsened windows the
@@ -216,12 +236,15 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     if spec is not None and total:
         level = cut_bound(problem, model, spec, rows, total)
         cuts = max(level, flow_cut_bound(problem, model, spec, rows, total))
-    k = coarsening(problem, model, rows, spec, level=level)
+    k = coarsening(problem, model, rows, spec, level=level) if occupied is None else 1
     plan_model = model if k == 1 else planning_model(problem, k * model.step_s)
     if k > 1:
         log.info("fast: horizon needs coarser windows, planning with %.0f s steps", plan_model.step_s)
     analytic = max(analytic_bound(plan_model, rows), 1) if rows.size else 1
     n_bins = table_windows(model, plan_model, analytic, cuts)
+    taken = occupied.windows(plan_model) if occupied is not None else None
+    if taken is not None and taken[0].size:
+        n_bins = max(n_bins, int(taken[0].max()) + 8)
     zm = zone_model(problem, plan_model, rows)
     reserve = None
     horizon = 0
@@ -232,7 +255,7 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     tables: dict[str, np.ndarray] = {}  # the capacity tables, emptied and used again by each schedule
 
     def schedule(**kw: object) -> tuple[Plan, str]:
-        groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, tables=tables,
+        groups, unplanned, mode = fast_groups(problem, plan_model, n_bins=n_bins, tables=tables, occupied=taken,
                                               **kw)  # type: ignore[arg-type]
         return assemble(problem, plan_model, "fast", groups, unplanned, 0.0, 0.0), mode
 
@@ -270,7 +293,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
     # 1,000,000: about 45 s each): the deadlines objective then makes one schedule, the tiered one, and no quickest
     # plan beside it (its own time is reported as the quickest found).
     single = objective == "deadlines" and k > 1
-    exact = exact_spec(problem, model, rows) if k == 1 and model.n_classes == 1 else None  # one class, fine windows
+    # one class, fine windows; not around another plan's traffic, which the exact network does not see
+    exact = exact_spec(problem, model, rows) if k == 1 and model.n_classes == 1 and occupied is None else None
     if single:
         tiers = deadline_tier_list()
         best, mode = schedule(progress=progress, tiers=tiers, reserve=reserve)
@@ -294,7 +318,8 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
                 (k == 1 and model.n_classes == 1):
             tables.clear()  # the certificate builds time-expanded networks (relaxed, or exact): not beside the tables
         bound = certify(problem, model, best.evacuated, upper, min_condensation=k, zones=zm if k == 1 else None,
-                        improve=k == 1, spec=spec, stop_at=stop_at, cuts=cuts if best.evacuated == total else None)
+                        improve=k == 1 and occupied is None, spec=spec, stop_at=stop_at,
+                        cuts=cuts if best.evacuated == total else None)
         if bound.better is not None:
             alt = ten_plan(bound.better)
             if _better(alt, best):
@@ -317,6 +342,41 @@ def _fast(problem: Problem, model: PlanningModel, progress: Callable[[float], No
         tables.clear()  # the walk's window loads, not beside the capacity tables
         best = replace(best, departure_span_s=departure_spans(problem, plan_model, best))
     return best, bound.bins
+
+
+#: A staged plan is kept where it spends at most this share of the plan's person-minutes in danger after deadlines...
+STAGED_SHARE = 0.9
+#: ... and brings everyone to safety at most this share later.
+STAGED_LATER = 0.15
+#: What the bound of a staged plan holds in, beyond the planning model.
+STAGED_BOUND = ("; the plan waits in holding areas, which cannot make a plan of one travel class quicker "
+                "(no storage needed in single-commodity flows over time), so the bound holds for it too")
+
+
+def _staged_or(problem: Problem, model: PlanningModel, result: Plan, deadlines: bool, start: float) -> Plan:
+    """The staged plan of ``problem`` (:mod:`evacplan.planning.staging`) where it keeps people out of danger
+    (:data:`STAGED_SHARE`) at a small cost in evacuation time (:data:`STAGED_LATER`), else ``result``."""
+    before = danger_person_s(problem, result)
+    if before <= 0:
+        return result  # nobody in danger after a deadline: nothing to stage
+    staged = staged_plan(problem, result)
+    if staged is None:
+        return result
+    after = danger_person_s(problem, staged)
+    later = staged.evacuation_time_s / max(result.evacuation_time_s, 1e-9) - 1.0
+    if after > STAGED_SHARE * before or later > STAGED_LATER:
+        log.info("fast: staged plan not kept (%.0f against %.0f person-minutes in danger, %+.1f %% evacuation time)",
+                 after / 60, before / 60, 100 * later)
+        return result
+    log.info("fast: staged plan kept (%.0f against %.0f person-minutes in danger, %+.1f %% evacuation time)",
+             after / 60, before / 60, 100 * later)
+    note = (f"staged: people leave the danger zones for {staged.holding.n_areas if staged.holding else 0} holding "
+            f"areas first and go on to safety when the way has room: {after / 60:,.0f} person-minutes in danger "
+            f"after the deadlines against {before / 60:,.0f} going straight, everyone safe at "
+            f"{staged.evacuation_time_s / 60:,.0f} min against {result.evacuation_time_s / 60:,.0f}")
+    return replace(staged, deadlines=deadline_certificates(problem, model, staged) if deadlines else (),
+                   runtime_s=time.perf_counter() - start, bottlenecks=(note, *staged.bottlenecks),
+                   bound_model=describe_model(model.step_s) + STAGED_BOUND)
 
 
 #: How far above the capacity tables' first size (about the cut bounds) the fast method's exact search looks for a

@@ -38,6 +38,9 @@ __all__ = ["GroupArrays", "fast_groups", "new_state"]
 #: Labels after the earliest arrival within which one search's paths are used.
 WINDOW = 2
 
+#: Windows of the capacity tables another plan takes: ``(row, edge, seconds)``.
+Taken = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
+
 class GroupArrays:
     """Growable flat buffers of planned groups (labels, not seconds)."""
 
@@ -82,7 +85,7 @@ class GroupArrays:
 
 
 def new_state(problem: Problem, model: PlanningModel, n_bins: int,
-              tables: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+              tables: dict[str, np.ndarray] | None = None, occupied: Taken | None = None) -> dict[str, np.ndarray]:
     """Empty capacity tables of at least 8 windows (``resid``: seconds left per window and edge; ``nxt``: skip
     pointers past full windows), everyone usable still to plan (``remaining``, ``taken``), the lightest class's
     weight per edge (``wmin``) and the room of every safe zone (``zone_rem``).
@@ -90,7 +93,10 @@ def new_state(problem: Problem, model: PlanningModel, n_bins: int,
     ``tables`` (optional) holds the tables of an earlier schedule of the same model: when they have at least
     ``n_bins`` windows they are emptied and used again (at their size) instead of allocating new ones, and the
     tables used are left there for the next schedule (at city scale, faulting in gigabytes of fresh pages costs
-    seconds)."""
+    seconds).
+
+    ``occupied`` (optional): ``(row, edge, seconds)`` of the tables already taken by another plan
+    (:meth:`evacplan.planning.occupancy.Occupancy.windows`), left free."""
     m, n_rows = problem.network.n_edges, problem.demand.n_rows
     weight = model.weight_s
     n_bins = max(int(n_bins), 8)
@@ -105,6 +111,10 @@ def new_state(problem: Problem, model: PlanningModel, n_bins: int,
         resid, nxt = np.full((n_bins, m), model.step_s, order="F"), new_pointers(n_bins, m)
     if tables is not None:
         tables["resid"], tables["nxt"] = resid, nxt
+    if occupied is not None and occupied[0].size:
+        row, edge, sec = occupied
+        inside = row < resid.shape[0]
+        resid[row[inside], edge[inside]] = np.maximum(resid[row[inside], edge[inside]] - sec[inside], 0.0)
     return {
         "resid": resid,
         "nxt": nxt,
@@ -126,6 +136,7 @@ def fast_groups(
     reserve: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     tiers: Sequence[tuple[NDArray[np.int64], int, int]] = (),
     tables: dict[str, np.ndarray] | None = None,
+    occupied: Taken | None = None,
 ) -> tuple[dict[str, NDArray[np.integer]], NDArray[np.int64], str]:
     """Plan every usable row; return the group buffers (labels), the persons left unplanned per row and the mode.
 
@@ -154,11 +165,13 @@ def fast_groups(
         (with ``reserve``).
     tables
         Capacity tables to use again and to leave for the next schedule (see :func:`new_state`).
+    occupied
+        Windows another plan takes (see :func:`new_state`).
     """
     net, d = problem.network, problem.demand
     if mode == "auto":
         mode = "routes"
-    state = new_state(problem, model, n_bins, tables)
+    state = new_state(problem, model, n_bins, tables, occupied)
     remaining = state["remaining"]
 
     def grow() -> None:

@@ -17,6 +17,8 @@ from numpy.typing import NDArray
 
 from evacplan._atomic import atomic_path, write_json
 from evacplan.planning.deadlines import ZoneDeadline, safe_by
+from evacplan.planning.holding import HoldingAreas
+from evacplan.planning.paths import expand
 from evacplan.planning.result import Plan
 from evacplan.problem.problem import Problem
 
@@ -82,10 +84,34 @@ def plan_summary(plan: Plan, problem: Problem) -> dict[str, Any]:
         "danger_zones": danger,
         "safe_zones": safe,
         "bottlenecks": list(plan.bottlenecks),
+        "holding_areas": _holding_summary(plan, problem),
         "edge_full_windows": [[int(e), int(plan.edge_full_windows[e])] for e in np.flatnonzero(plan.edge_full_windows)],
         "runtime_s": round(plan.runtime_s, 3),
         "unplanned_by_row": [[int(r), int(plan.unplanned[r])] for r in np.flatnonzero(plan.unplanned)],
     }
+
+
+def _holding_summary(plan: Plan, problem: Problem) -> list[dict[str, Any]]:
+    """The holding areas of a staged plan (empty for another plan): gate node id and persons it holds."""
+    if plan.holding is None:
+        return []
+    node_id = problem.network.node_id
+    return [{"gate": int(node_id[g]), "capacity": float(c)} for g, c in zip(plan.holding.gate, plan.holding.capacity,
+                                                                             strict=True)]
+
+
+def _group_holding(plan: Plan, problem: Problem) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Gate node id of the holding area each group waits in (-1: none) and how long it waits there, seconds."""
+    gate = np.full(plan.n_groups, -1, dtype=np.int64)
+    wait = np.zeros(plan.n_groups)
+    if plan.holding is None or plan.n_groups == 0:
+        return gate, wait
+    waits = plan.waits_s()
+    g, e, s = expand(plan.path_start, plan.step_edge, plan.step_next, np.arange(plan.n_groups, dtype=np.int64))
+    at = waits[s] > 0
+    gate[g[at]] = problem.network.node_id[problem.network.tail[e[at]]]
+    np.add.at(wait, g[at], waits[s[at]])
+    return gate, wait
 
 
 def groups_table(plan: Plan, problem: Problem) -> pa.Table:
@@ -98,6 +124,7 @@ def groups_table(plan: Plan, problem: Problem) -> pa.Table:
     rows = plan.row.astype(np.int64)
     group_names = np.array([g.name for g in d.groups], dtype=object)
     mode_names = np.array(list(net.modes), dtype=object)
+    hold_gate, hold_s = _group_holding(plan, problem)
     safe_names = np.array(list(zones.safe_names), dtype=object)
     return pa.table({
         "origin": pa.array(net.node_id[d.origin[rows]], pa.int64()),
@@ -112,15 +139,20 @@ def groups_table(plan: Plan, problem: Problem) -> pa.Table:
         "path_start": pa.array(plan.path_start, pa.int64()),
         "path_edges": pa.array(plan.path_length(), pa.int64()),
         "row": pa.array(rows, pa.int64()),
+        "holding_gate": pa.array(hold_gate, pa.int64()),
+        "holding_min": pa.array(hold_s / 60.0, pa.float64()),
     })
 
 
 def write_plan(plan: Plan, problem: Problem, out_dir: str | os.PathLike[str]) -> Path:
-    """Write ``summary.json``, ``groups.parquet``, ``steps.parquet`` and ``edge_flows.parquet`` (atomically each).
+    """Write ``summary.json``, ``groups.parquet``, ``steps.parquet`` and ``edge_flows.parquet`` (atomically each),
+    and for a staged plan ``holding_streets.parquet`` (the streets of its holding areas, whose gates and capacities
+    are in the summary).
 
     ``groups.parquet`` holds one row per group with its first step (``path_start``, -1 when it does not move);
     ``steps.parquet`` the linked steps of the paths (:mod:`evacplan.planning.paths`): follow ``next`` from a
-    group's first step to read its path; ``edge_flows.parquet`` the persons entering each edge per time step.
+    group's first step to read its path (``wait_min``: minutes waited in a holding area before entering the step's
+    edge); ``edge_flows.parquet`` the persons entering each edge per time step.
 
     Returns
     -------
@@ -138,12 +170,24 @@ def write_plan(plan: Plan, problem: Problem, out_dir: str | os.PathLike[str]) ->
         "next": pa.array(plan.step_next, pa.int64()),
         "to_go_min": pa.array(plan.step_to_go_s / 60.0, pa.float64()),
         "length": pa.array(plan.step_len, pa.int64()),
+        "wait_min": pa.array(plan.waits_s() / 60.0, pa.float64()),
     })
     with atomic_path(out / "groups.parquet") as tmp:
         pq.write_table(table, tmp)
     with atomic_path(out / "steps.parquet") as tmp:
         pq.write_table(steps, tmp)
     write_edge_flows(plan, problem, out / "edge_flows.parquet")
+    if plan.holding is not None:
+        h = plan.holding
+        with atomic_path(out / "holding_streets.parquet") as tmp:
+            pq.write_table(pa.table({
+                "edge": pa.array(h.edge, pa.int64()),
+                "from": pa.array(net.node_id[net.tail[h.edge]], pa.int64()),
+                "to": pa.array(net.node_id[net.head[h.edge]], pa.int64()),
+                "area": pa.array(h.edge_area, pa.int64()),
+            }), tmp)
+    else:
+        (out / "holding_streets.parquet").unlink(missing_ok=True)  # not left over from a staged plan written before
     write_json(out / "summary.json", plan_summary(plan, problem))
     return out
 
@@ -242,4 +286,21 @@ def read_plan(out_dir: str | os.PathLike[str], problem: Problem) -> Plan:
         objective=str(summary.get("objective", "quickest")),
         quickest_time_s=float(q) * 60.0 if (q := summary.get("quickest_time_min")) is not None else float("nan"),
         departure_span_s=_spans(t),
+        step_wait_s=(np.rint(st.column("wait_min").to_numpy() * 60.0 * 1e6) / 1e6
+                     if "wait_min" in st.column_names else np.zeros(0)),
+        holding=_read_holding(out, summary, problem),
     )
+
+
+def _read_holding(out: Path, summary: dict[str, Any], problem: Problem) -> HoldingAreas | None:
+    """The holding areas of a staged plan written by :func:`write_plan` (``None`` for another plan)."""
+    areas = summary.get("holding_areas") or []
+    if not areas:
+        return None
+    index = {int(v): i for i, v in enumerate(problem.network.node_id)}
+    streets = pq.read_table(out / "holding_streets.parquet")
+    return HoldingAreas(
+        gate=np.array([index[int(a["gate"])] for a in areas], dtype=np.int64),
+        capacity=np.array([float(a["capacity"]) for a in areas]),
+        edge=streets.column("edge").to_numpy().astype(np.int64),
+        edge_area=streets.column("area").to_numpy().astype(np.int64))

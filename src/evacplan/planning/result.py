@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from evacplan.planning.deadlines import ZoneDeadline
+    from evacplan.planning.holding import HoldingAreas
     from evacplan.problem.problem import Problem
 
 __all__ = ["Plan", "plan_from_paths"]
@@ -108,11 +109,22 @@ class Plan:
     objective: str = "quickest"
     quickest_time_s: float = float("nan")
     departure_span_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    step_wait_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    holding: HoldingAreas | None = None
 
     @property
     def n_groups(self) -> int:
         """Number of groups."""
         return int(self.row.shape[0])
+
+    @property
+    def staged(self) -> bool:
+        """Whether groups wait in holding areas on the way (:mod:`evacplan.planning.staging`)."""
+        return self.holding is not None
+
+    def waits_s(self) -> NDArray[np.float64]:
+        """:attr:`step_wait_s`, zeros when empty."""
+        return self.step_wait_s if self.step_wait_s.size else np.zeros(self.n_steps)
 
     @property
     def n_steps(self) -> int:

@@ -10,6 +10,7 @@ from evacplan.errors import InvalidPlanError
 from evacplan.network.names import describe_edge
 from evacplan.planning.model import EPS, PlanningModel, planning_model
 from evacplan.planning.result import Plan
+from evacplan.planning.validate_staged import staged_errors
 from evacplan.problem.problem import Problem
 
 __all__ = ["departure_spans", "validate_plan", "window_loads"]
@@ -152,6 +153,9 @@ def window_loads(problem: Problem, model: PlanningModel, plan: Plan
 def validate_plan(problem: Problem, plan: Plan) -> None:
     """Check that ``plan`` is a plan of ``problem`` in the planning model at the plan's step.
 
+    A staged plan (:attr:`Plan.staged`) is checked by the physical model's rules instead of the grid's
+    (:func:`~evacplan.planning.validate_staged.staged_errors`), with its persons, safe zones and times as here.
+
     Checked: persons conserved (planned + unplanned = demand per row); departures on the label grid, every prefix
     of a row's departures within what its curve has released by the end of the window's first step (the model's
     release rule); every path starts at its row's origin, is contiguous, uses only edges open to the row's class and
@@ -166,7 +170,7 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
         Listing every kind of violation found.
     """
     errors: list[str] = []
-    zones, d = problem.zones, problem.demand
+    d = problem.demand
     model = planning_model(problem, plan.time_step_s or None)
     step = model.step_s
     g = plan.n_groups
@@ -187,6 +191,13 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
     if g and np.any(~model.usable[rows]):
         errors.append("groups of rows that cannot reach safety")
         raise InvalidPlanError("invalid plan:\n  - " + "\n  - ".join(errors))
+
+    if plan.staged:  # off the grid: the physical model's rules
+        errors += staged_errors(problem, plan)
+        _check_zones_and_times(problem, model, plan, errors)
+        if errors:
+            raise InvalidPlanError("invalid plan:\n  - " + "\n  - ".join(errors))
+        return
 
     # paths, nobody waiting on the way, and each window's load
     loads, w0, kinds, dep, on_grid = _walk_plan(problem, model, plan)
@@ -231,18 +242,21 @@ def validate_plan(problem: Problem, plan: Plan) -> None:
             errors.append(f"{fast.size} groups leave over spans their paths' windows do not allow, e.g. group {i}: "
                           f"{spans[i]:.3f} s, its busiest window needs {need[i]:.3f} s of {step} s")
 
-    # safe zones
+    _check_zones_and_times(problem, model, plan, errors)
+    if errors:
+        raise InvalidPlanError("invalid plan:\n  - " + "\n  - ".join(errors))
+
+
+def _check_zones_and_times(problem: Problem, model: PlanningModel, plan: Plan, errors: list[str]) -> None:
+    """Add to ``errors`` the safe zones over capacity and the evacuation time or bound that do not match."""
+    zones = problem.zones
     assigned = np.bincount(plan.safe_zone, weights=plan.count, minlength=zones.safe_capacity.size)
     over_z = np.flatnonzero(assigned > model.phys.safe_capacity + 1e-9)
     if over_z.size:
         names = [f"{zones.safe_names[z]} ({int(assigned[z])} of {model.phys.safe_capacity[z]:g})" for z in over_z]
         errors.append(f"safe zones over capacity: {', '.join(names)}")
-
-    # times
-    last_arr = float(plan.arrival_s.max()) if g else 0.0
+    last_arr = float(plan.arrival_s.max()) if plan.n_groups else 0.0
     if abs(plan.evacuation_time_s - last_arr) > 1e-6:
         errors.append(f"evacuation_time_s {plan.evacuation_time_s} != last arrival {last_arr}")
     if plan.lower_bound_s > plan.evacuation_time_s + 1e-6:
         errors.append("lower bound above the evacuation time")
-    if errors:
-        raise InvalidPlanError("invalid plan:\n  - " + "\n  - ".join(errors))

@@ -35,9 +35,10 @@ __all__ = ["CELL_M", "COLUMNS", "OUTSIDE", "clock", "departure_schedule", "parse
 CELL_M = 500.0
 #: Name of the danger zone of origins outside every danger zone.
 OUTSIDE = "outside the danger zones"
-#: Columns of ``schedule.csv`` (the clock columns hold ``T+`` minutes when no start time is set).
+#: Columns of ``schedule.csv`` (the clock columns hold ``T+`` minutes when no start time is set; ``holding``: for a
+#: staged plan, the holding area the row's route waits in and for how long, else empty).
 COLUMNS = ["danger_zone", "area", "safe_zone", "persons", "leave_from", "leave_until", "leave_from_min",
-           "leave_until_min", "last_arrival_min", "route", "route_length_m", "groups", "origins", "x", "y"]
+           "leave_until_min", "last_arrival_min", "route", "route_length_m", "groups", "origins", "x", "y", "holding"]
 _MAX_STREETS = 3
 
 
@@ -156,6 +157,10 @@ def departure_schedule(problem: Problem, plan: Plan, start: str | None = None, c
         e = plan.path(int(gi))
         paths.append(np.r_[origin[gi], net.head[e]].astype(np.int64))
         route, length = route_streets(problem, e)
+        waits = plan.waits_s()[plan.path_steps(int(gi))] if plan.staged else np.zeros(0)
+        at = np.flatnonzero(waits > 0)
+        holding = (f"holding area at node {int(net.node_id[net.tail[e[at[0]]]])}, waiting about "
+                   f"{int(round(waits[at[0]] / 60.0))} min" if at.size else "")
         zone = z.danger_names[danger[gi]] if danger[gi] >= 0 else OUTSIDE
         rows.append({
             "danger_zone": zone, "area": f"{zone}, cell ({cx[gi]},{cy[gi]})",
@@ -164,7 +169,7 @@ def departure_schedule(problem: Problem, plan: Plan, start: str | None = None, c
             "leave_from_min": int(round(first[i] / 60.0)), "leave_until_min": int(round(last[i] / 60.0)),
             "last_arrival_min": int(math.ceil(arrive[i] / 60.0 - 1e-9)), "route": route,
             "route_length_m": int(round(length)), "groups": int(groups[i]), "origins": int(origins[i]),
-            "x": round(float(xs[i]), 1), "y": round(float(ys[i]), 1),
+            "x": round(float(xs[i]), 1), "y": round(float(ys[i]), 1), "holding": holding,
         })
     df = pd.DataFrame(rows, columns=COLUMNS)
     idx = df.sort_values(["danger_zone", "leave_from_min", "area", "safe_zone"], kind="stable").index.to_numpy()

@@ -330,6 +330,11 @@ def simulate(
     tail = net.tail.astype(np.int64)
     step_edge = plan.step_edge.astype(np.int64) if plan is not None and plan.n_steps else np.zeros(1, np.int64)
     step_next = plan.step_next.astype(np.int64) if plan is not None and plan.n_steps else np.full(1, -1, np.int64)
+    step_to_go = plan.step_to_go_s.astype(np.float64) if plan is not None and plan.n_steps else np.zeros(1)
+    step_wait = plan.waits_s().astype(np.float64) if plan is not None and plan.n_steps else np.zeros(1)
+    # the packet's planned clock: it enters step s at pk_t0 - step_to_go[s] (shifted as its departure is)
+    on_plan = pk.path_pos >= 0
+    pk_t0 = pk.tdep + np.where(on_plan, step_to_go[np.maximum(pk.path_pos, 0)], 0.0)
     nh = np.full((2, n_tables, n), -1, np.int64)
     dist = np.full((n_tables, n), np.inf)
 
@@ -349,7 +354,8 @@ def simulate(
 
     def scan_exposure(z: int) -> None:
         """Flag everyone inside zone ``z`` when its hazard begins."""
-        loc = np.where(pk_edge >= 0, edge_zone[np.maximum(pk_edge, 0)], node_zone[pk_origin])
+        loc = np.where(pk_edge >= 0, edge_zone[np.maximum(pk_edge, 0)],
+                       np.where(pk_edge == K.PARKED, -1, node_zone[pk_origin]))  # holding areas are outside
         hit = (loc == z) & (pk_edge != K.ARRIVED) & (pk_exp_zone != z) & (pk_count > 0)
         exposed_z[z] += int(pk_count[hit].sum())
         exposed_total[0] += int(pk_count[hit & ~pk_exposed].sum())
@@ -408,12 +414,12 @@ def simulate(
         code, step = step_fn(
             step, stop, float(dt_s), seed, check, float(stuck_s or 0.0),
             rev_indptr, rev_edges, head, tail, ftime, inv_cap, ph.storage.astype(np.float64), sp, edge_zone,
-            node_zone, node_safe, step_edge, step_next,
+            node_zone, node_safe, step_edge, step_next, step_to_go, step_wait,
             cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, e_left, ob_head, ob_tail, o_free,
             zone_pop,
             deadline, flow_acc, e_stuck, o_stuck,
             nh, route_mix,
-            order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.zone, pk.tdep,
+            order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk.zone, pk.tdep, pk_t0,
             pk_count, pk_edge, pk_tready, pk_next, pk_path_pos, pk_exp_zone, pk_exposed,
             counters, exposed_z, exposed_total, exposure_ps, arr_t, arr_t_end, arr_count, arr_safe, arr_pk,
             rec, rec_n,

@@ -18,8 +18,8 @@ Model (a queue simulation in the family of MATSim's QSim and UXsim's platoons):
 * packets carry exact clocks: time is discretised only in when interactions are resolved (every ``dt`` seconds).
 
 Packet states in ``pk_edge``: ``>= 0`` on that edge, ``-1`` not yet left home or waiting at home, ``-2`` arrived
-in safety. A packet with no open route from where it stands (closures, full safe zones) waits there, blocking its
-edge, until a route opens.
+in safety, ``-3`` parked in a holding area (in its node's queue of packets waiting to leave). A packet with no open
+route from where it stands (closures, full safe zones) waits there, blocking its edge, until a route opens.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from evacplan.problem.physics import MIN_ROOM
 INF = np.inf
 AT_HOME = -1
 ARRIVED = -2
+PARKED = -3
 # return codes of run_steps
 DONE = 0
 TABLES_DIRTY = 1
@@ -110,7 +111,8 @@ def _in_zone(p, z, pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_now, expo
 @njit(cache=True)
 def _enqueue(q_head, q_tail, pk_next, pk_tready, e, p):
     """Put packet ``p`` into edge ``e``'s queue, kept in the order packets reach the edge's end (faster ones
-    overtake slower ones on the way; equal times keep their order of entry)."""
+    overtake slower ones on the way; equal times keep their order of entry); also a node's queue of packets parked
+    until their planned time (``e`` the node)."""
     pk_next[p] = -1
     last = q_tail[e]
     if last < 0:
@@ -148,14 +150,14 @@ def run_steps(
     step0, step1, dt, seed, check, stuck_s,
     # network (static)
     rev_indptr, rev_edges, head, tail, ftime, inv_cap, storage, space, edge_zone, node_zone, node_safe, step_edge,
-    step_next,
+    step_next, step_to_go, step_wait,
     # mutable network state
     cap_factor, closed, safe_rem, q_head, q_tail, occ, occ_p, e_free, e_left, ob_head, ob_tail, o_free, zone_pop,
     zone_deadline, flow_acc, e_stuck, o_stuck,
     # routing
     nh, route_mix,
     # packets (static)
-    pk_order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk_zone, pk_tdep,
+    pk_order, pk_origin, pk_mode, pk_cls, pk_table, pk_dest, pk_zone, pk_tdep, pk_t0,
     # packets (mutable)
     pk_count, pk_edge, pk_tready, pk_next, pk_path_pos, pk_exp_zone, pk_exposed,
     # counters and logs
@@ -174,6 +176,10 @@ def run_steps(
     still inside the step or room frees up on one of its out-edges, so that a packet crosses as many edges in a
     step as its clock allows (short edges do not cost a step each). A packet that found its next edge full enters
     it no earlier than the moment the packet before it left (``e_left``).
+
+    A packet whose plan waits before its next step (``step_wait > 0``: a holding area at this node) and that is
+    there before its planned entry (``pk_t0 - step_to_go`` of the step) leaves its edge and parks: it joins the
+    node's queue of packets waiting to leave (kept in order of their time), off every street, until then.
     """
     n = o_free.shape[0]
     n_pk = pk_order.shape[0]
@@ -192,11 +198,14 @@ def run_steps(
             v = pk_origin[p]
             pk_tready[p] = pk_tdep[p]
             pk_next[p] = -1
-            if ob_tail[v] >= 0:
+            if ob_tail[v] >= 0 and pk_tready[ob_tail[v]] > pk_tready[p]:
+                _enqueue(ob_head, ob_tail, pk_next, pk_tready, v, p)  # behind packets parked until later: not last
+            elif ob_tail[v] >= 0:
                 pk_next[ob_tail[v]] = p
+                ob_tail[v] = p
             else:
                 ob_head[v] = p
-            ob_tail[v] = p
+                ob_tail[v] = p
             # people waiting at home were counted in their zone from the start
             _in_zone(p, node_zone[v], pk_count, pk_exp_zone, pk_exposed, zone_deadline, t_end, exposed_z,
                      exposed_total)
@@ -241,6 +250,9 @@ def run_steps(
                             blocked[idx] = True
                             continue
                         s = max(pk_tready[p], o_free[v], t_end - dt)  # never moved into a past step
+                        if s > t_end:  # parked until later
+                            blocked[idx] = True
+                            continue
                     else:
                         e = rev_edges[lo + idx]
                         p = q_head[e]
@@ -328,6 +340,27 @@ def run_steps(
                         # no open route from here (closures, full safe zones): wait where it stands
                         blocked[idx] = True
                         continue
+                    if e >= 0 and pk_path_pos[p] >= 0 and step_wait[pk_path_pos[p]] > 0.0:
+                        t_go = pk_t0[p] - step_to_go[pk_path_pos[p]]
+                        if t_go > s:
+                            # park in the holding area until the planned entry of the next step
+                            q_head[e] = pk_next[p]
+                            if q_head[e] < 0:
+                                q_tail[e] = -1
+                            occ[e] -= c * space[md]
+                            occ_p[e] -= c
+                            if edge_zone[e] >= 0:
+                                zone_pop[edge_zone[e]] -= c
+                            flow_acc[e] += c
+                            e_free[e] = s + usage
+                            e_stuck[e] = INF
+                            e_left[e] = max(e_left[e], s)
+                            _push(work, inq, wst, tail[e], sweep)
+                            pk_edge[p] = PARKED
+                            pk_tready[p] = t_go
+                            _enqueue(ob_head, ob_tail, pk_next, pk_tready, v, p)
+                            progress = True
+                            continue
                     need = c * space[md]
                     if occ[nxt] > 0 and occ[nxt] + need > storage[nxt]:
                         # spillback: the front packet waits, and so does everyone behind it; with a stuck time
