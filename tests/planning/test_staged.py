@@ -151,3 +151,19 @@ def test_checker_catches_waits_outside_holding_areas_and_queues_that_do_not_fit(
     with pytest.raises(InvalidPlanError, match="queues do not fit"):
         validate_plan(p, crowd)
 
+
+
+def test_checker_by_runs_of_groups_says_what_it_says_at_once(grid_plans, monkeypatch):
+    # the checker expands paths a run of groups at a time; runs of a few edges give the same words, counts included
+    from evacplan.planning import validate_staged
+
+    p, _, staged = grid_plans
+    crowd = dataclasses.replace(staged, departure_s=np.zeros(staged.n_groups),
+                                arrival_s=staged.arrival_s - staged.departure_s)
+    fast = dataclasses.replace(staged, arrival_s=staged.arrival_s - 45.0)
+    plans = (staged, crowd, fast)
+    whole = [validate_staged.staged_errors(p, x) for x in plans]
+    assert whole[0] == [] and whole[1] and whole[2]
+    monkeypatch.setattr(validate_staged, "_CHUNK_STEPS", 7)
+    assert len(validate_staged._group_chunks(staged)) > 10
+    assert [validate_staged.staged_errors(p, x) for x in plans] == whole

@@ -26,17 +26,20 @@ __all__ = ["Occupancy", "window_seconds"]
 
 
 def window_seconds(entry: NDArray[np.float64], span: NDArray[np.float64], seconds: NDArray[np.float64],
-                   edge: NDArray[np.int64], step: float) -> tuple[NDArray[np.int64], NDArray[np.float64], int, int]:
+                   edge: NDArray[np.int64], step: float, frame: tuple[int, int] | None = None
+                   ) -> tuple[NDArray[np.int64], NDArray[np.float64], int, int]:
     """Seconds of outflow used in each (edge, clock window ``[k * step, (k + 1) * step)``) by persons entering
     ``edge`` evenly over ``[entry, entry + span)`` (a span of at most one step: its window and the next):
-    ``(key, seconds, windows, k0)`` with ``key = edge * windows + k - k0``, in key order."""
+    ``(key, seconds, windows, k0)`` with ``key = edge * windows + k - k0``, in key order. ``frame`` ``(k0,
+    windows)`` fixes the key's frame (it must hold every window entered and the next), so that the keys of several
+    calls can be merged; by default it is the smallest that holds these entries."""
     k_abs = np.floor(entry / step)
     first = np.ones(entry.size)
     spread = span > 0
     first[spread] = np.clip(((k_abs[spread] + 1) * step - entry[spread]) / span[spread], 0.0, 1.0)
-    k0 = int(k_abs.min(initial=0))
+    k0 = int(k_abs.min(initial=0)) if frame is None else frame[0]
     k = (k_abs - k0).astype(np.int64)
-    n_k = int(k.max(initial=0)) + 2
+    n_k = int(k.max(initial=0)) + 2 if frame is None else frame[1]
     key = np.r_[edge * n_k + k, edge * n_k + k + 1]
     val = np.r_[seconds * first, seconds * (1.0 - first)]
     uniq, inv = np.unique(key, return_inverse=True)
