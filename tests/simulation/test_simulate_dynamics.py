@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from evacplan.planning import plan
 from evacplan.problem.toy import toy_problem
 from evacplan.simulation import CapacityDrop, DangerOnset, EdgeClosure, simulate
 
@@ -133,6 +134,25 @@ def test_full_safe_zone_diverts_to_next():
     s = r.summary(p)
     assert [z["assigned"] for z in s["safe_zones"]] == [95, 205]
     assert r.evacuated == 300
+
+
+def test_fractional_capacity_is_floored_once_by_planner_and_simulator():
+    # a zone for 50.5 people takes 50, in the plan and in the simulation; the others go on to the next zone
+    edges = [(0, 1, 60.0, 10.0), (1, 2, 60.0, 10.0), (0, 2, 300.0, 10.0)]
+    p = toy_problem(3, edges, {0: 100}, {1: 0, 2: 1}, safe_capacity=[50.5, np.inf], horizon_s=7200)
+    own = simulate(p, check=True)
+    assert [z["assigned"] for z in own.summary(p)["safe_zones"]] == [50, 50]
+    assert own.evacuated == 100 and own.en_route == 0 and np.isfinite(own.evacuation_time_s)
+    pl = plan(p)
+    assert np.bincount(pl.safe_zone, weights=pl.count).tolist() == [50, 50]
+    follow = simulate(p, pl, check=True)
+    assert [z["assigned"] for z in follow.summary(p)["safe_zones"]] == [50, 50] and follow.evacuated == 100
+    # with no other zone, 50 are safe and 50 stranded (a result, not people en route for ever)
+    alone = toy_problem(2, [(0, 1, 60.0, 10.0)], {0: 100}, {1: 0}, safe_capacity=[50.5], horizon_s=7200)
+    r = simulate(alone, check=True)
+    assert (r.evacuated, r.stranded, r.en_route) == (50, 50, 0)
+    pa = plan(alone)
+    assert pa.evacuated == 50 and int(pa.unplanned.sum()) == 50
 
 
 def test_group_walking_speeds_differ():
