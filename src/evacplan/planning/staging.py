@@ -41,7 +41,7 @@ from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.planning.holding import HoldingAreas, holding_areas
 from evacplan.planning.occupancy import Occupancy
-from evacplan.planning.paths import expand
+from evacplan.planning.paths import edges_used, expand, first_entry_s
 from evacplan.planning.result import Plan
 from evacplan.planning.steady import steady_plan
 from evacplan.population.demand import Demand
@@ -123,8 +123,7 @@ def staged_plan(problem: Problem, base: Plan, factor: float = HOLD_FACTOR) -> Pl
     inside = np.flatnonzero((d.danger >= 0) & (d.count > 0))
     if ph.n_classes != 1 or inside.size == 0 or base.n_groups == 0:
         return None
-    used = np.zeros(problem.network.n_edges, dtype=bool)
-    used[base.expanded()[1]] = True
+    used = edges_used(base, problem.network.n_edges)
     areas = holding_areas(problem, used, factor * float(d.count[inside].sum()))
     if areas.n_areas == 0:
         return None
@@ -271,10 +270,7 @@ def danger_person_s(problem: Problem, plan: Plan) -> float:
     plan does not send stay to the horizon): the figure :func:`evacplan.planning.plan` compares a staged plan by."""
     d, zones = problem.demand, problem.zones
     deadline = np.r_[zones.danger_deadline_s.astype(np.float64), np.inf]
-    g, e, t = plan.expanded()
-    out_edge = zones.node_danger[problem.network.head[e]] < 0
-    first = np.full(plan.n_groups, np.inf)
-    np.minimum.at(first, g[out_edge], t[out_edge])
+    first = first_entry_s(plan, zones.node_danger[problem.network.head] < 0)
     zone = d.danger[plan.row].astype(np.int64)
     inside = zone >= 0
     leave = np.where(np.isfinite(first), first, plan.departure_s)  # a group that never moves is safe at home
