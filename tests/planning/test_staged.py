@@ -152,7 +152,6 @@ def test_checker_catches_waits_outside_holding_areas_and_queues_that_do_not_fit(
         validate_plan(p, crowd)
 
 
-
 def test_checker_by_runs_of_groups_says_what_it_says_at_once(grid_plans, monkeypatch):
     # the checker expands paths a run of groups at a time; runs of a few edges give the same words, counts included
     from evacplan.planning import validate_staged
