@@ -20,7 +20,7 @@ from numba import njit, types
 from numba.typed import Dict
 from numpy.typing import NDArray
 
-__all__ = ["edge_persons", "edges_used", "expand", "first_entry_s", "link_paths", "step_persons"]
+__all__ = ["edge_persons", "expand", "first_entry_s", "link_paths", "step_persons"]
 
 
 @njit(cache=True)
@@ -214,24 +214,6 @@ def step_persons(plan) -> NDArray[np.float64]:  # type: ignore[no-untyped-def]
 def edge_persons(plan, n_edges: int) -> NDArray[np.float64]:  # type: ignore[no-untyped-def]
     """Persons of a plan using each edge, ``float64[m]``."""
     return np.bincount(plan.step_edge, weights=step_persons(plan), minlength=n_edges).astype(np.float64)
-
-
-@njit(cache=True)
-def _mark_edges(path_start, step_next, step_edge, out):
-    seen = np.zeros(step_next.shape[0], dtype=np.bool_)
-    for g in range(path_start.shape[0]):
-        s = path_start[g]
-        while s >= 0 and not seen[s]:  # a step seen: the rest of the path was marked with it
-            seen[s] = True
-            out[step_edge[s]] = True
-            s = step_next[s]
-
-
-def edges_used(plan, n_edges: int) -> NDArray[np.bool_]:  # type: ignore[no-untyped-def]
-    """Whether any path of a plan uses each edge, ``bool[m]``, without expanding the paths."""
-    out = np.zeros(n_edges, dtype=np.bool_)
-    _mark_edges(plan.path_start, plan.step_next, plan.step_edge, out)
-    return out
 
 
 @njit(cache=True)

@@ -41,7 +41,7 @@ from evacplan.network.graph import Network
 from evacplan.network.zones import ZoneMap
 from evacplan.planning.holding import HoldingAreas, holding_areas
 from evacplan.planning.occupancy import Occupancy
-from evacplan.planning.paths import edges_used, expand, first_entry_s
+from evacplan.planning.paths import edge_persons, expand, first_entry_s
 from evacplan.planning.result import Plan
 from evacplan.planning.steady import steady_plan
 from evacplan.population.demand import Demand
@@ -123,7 +123,7 @@ def staged_plan(problem: Problem, base: Plan, factor: float = HOLD_FACTOR) -> Pl
     inside = np.flatnonzero((d.danger >= 0) & (d.count > 0))
     if ph.n_classes != 1 or inside.size == 0 or base.n_groups == 0:
         return None
-    used = edges_used(base, problem.network.n_edges)
+    used = edge_persons(base, problem.network.n_edges) > 0
     areas = holding_areas(problem, used, factor * float(d.count[inside].sum()))
     if areas.n_areas == 0:
         return None

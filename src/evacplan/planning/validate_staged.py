@@ -137,15 +137,10 @@ def staged_errors(problem: Problem, plan: Plan) -> list[str]:
     waits = plan.waits_s()
     spans = plan.spans_s()
     step = float(plan.time_step_s)
-    # the clock windows entered, for one key frame over all runs of groups
-    k_lo, k_hi = np.inf, -np.inf
-    for groups in chunks:
-        t = _entries(plan, groups)[3]
-        if t.size:
-            k_lo, k_hi = min(k_lo, float(np.floor(t.min() / step))), max(k_hi, float(np.floor(t.max() / step)))
-    if k_lo > k_hi:
-        return errors
-    frame = (int(k_lo), int(k_hi - k_lo) + 2)
+    # one key frame for all runs of groups: every entry lies within these windows (entry = arrival - step - to go)
+    k_lo = int(np.floor((plan.arrival_s.min() - step - plan.step_to_go_s.max()) / step))
+    k_hi = int(np.floor((plan.arrival_s.max() - step - plan.step_to_go_s.min()) / step))
+    frame = (k_lo, k_hi - k_lo + 2)
     n = dict.fromkeys(("origin", "broken", "shut", "end", "first", "early", "arrive", "outside"), 0)
     sent = np.zeros(areas.n_areas)
     keys: list[NDArray[np.int64]] = []
